@@ -1,0 +1,52 @@
+"""Entry point: HTTP routes beside the UI (st.App), and navigation built by role."""
+
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+from onboarding.routes import routes
+from onboarding.startup import prepare
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    """Check the process file and migrate before the first request."""
+    prepare()
+    yield
+
+
+def _remember_language() -> None:
+    """Switch the page language at once and remember it on the user."""
+    from onboarding.users import set_language
+    from pages.common import current_actor, db
+
+    choice = st.session_state["language_choice"]
+    st.session_state["language"] = choice
+    with db() as session:
+        set_language(session, current_actor(), choice)
+
+
+def main() -> None:
+    from onboarding.i18n import LANGUAGES
+    from pages.common import current_actor, language, t
+
+    st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
+    actor = current_actor()
+    pages = [
+        st.Page("pages/pipeline.py", title=t("nav.pipeline"), icon=":material/view_kanban:", default=True),
+        st.Page("pages/merchant.py", title=t("nav.merchant"), icon=":material/storefront:", url_path="merchant"),
+        st.Page("pages/new_merchant.py", title=t("nav.new_merchant"), icon=":material/add_business:",
+                url_path="new-merchant"),
+    ]
+    navigation = st.navigation({t("nav.section_work"): pages})
+    with st.sidebar:
+        st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))
+        st.selectbox(t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
+                     format_func=LANGUAGES.get, key="language_choice", on_change=_remember_language)
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()
+else:
+    app = st.App(__file__, routes=routes(), lifespan=lifespan)

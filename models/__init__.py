@@ -1,0 +1,21 @@
+"""Storage layer: SQLModel tables, the engine and sessions."""
+
+from models.tables import (
+    ChecklistItem,
+    HistoryEvent,
+    Merchant,
+    StageOverride,
+    StageSetting,
+    Submission,
+    User,
+)
+
+__all__ = [
+    "ChecklistItem",
+    "HistoryEvent",
+    "Merchant",
+    "StageOverride",
+    "StageSetting",
+    "Submission",
+    "User",
+]

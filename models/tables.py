@@ -1,0 +1,119 @@
+"""SQLModel tables: plain rows, no behaviour."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class User(SQLModel, table=True):
+    """A person who uses the app: admin, support or a merchant's user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=320)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    merchant_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("merchant.id", use_alter=True, name="fk_user_merchant"), index=True),
+    )
+    password_hash: str | None = Field(default=None, max_length=300)
+    active: bool = True
+    language: str = Field(default="en", max_length=8)
+    created_at: datetime
+
+
+class Merchant(SQLModel, table=True):
+    """A merchant being onboarded; stage and progress are derived and cached here."""
+
+    __table_args__ = (
+        Index("ix_merchant_status_stage", "status", "current_stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    website: str = Field(max_length=2048)
+    contact_name: str = Field(max_length=200)
+    contact_email: str = Field(max_length=320)
+    country: str = Field(max_length=2)
+    shop_platform: str = Field(max_length=60)
+    integration_mode: str = Field(max_length=30)
+    sandbox_account: str = Field(default="public", max_length=30)
+    uses_refunds: bool = True
+    uses_preauth: bool = False
+    uses_3ds: bool = False
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    status: str = Field(default="active", max_length=20)
+    current_stage: int = 0
+    progress: float = 0.0
+    stage_entered_at: datetime
+    last_activity_at: datetime = Field(index=True)
+    created_at: datetime
+    launched_at: datetime | None = None
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One checklist item of one merchant; `version` guards concurrent edits."""
+
+    __table_args__ = (UniqueConstraint("merchant_id", "item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    item_key: str = Field(max_length=60)
+    stage_index: int
+    status: str = Field(default="todo", max_length=20, index=True)
+    version: int = 1
+    value: str | None = Field(default=None, sa_column=Column(Text))
+    rejection_reason: str | None = Field(default=None, sa_column=Column(Text))
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    updated_by_name: str | None = Field(default=None, max_length=200)
+    updated_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+
+class Submission(SQLModel, table=True):
+    """One version of evidence handed in for an item; never overwritten."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="checklistitem.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    number: int
+    kind: str = Field(max_length=20)
+    value: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_by_name: str = Field(max_length=200)
+    created_at: datetime
+
+
+class StageOverride(SQLModel, table=True):
+    """An admin's written decision to open a stage before the previous one is complete."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    stage_index: int
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime
+
+
+class HistoryEvent(SQLModel, table=True):
+    """One line of a merchant's audit trail: who did what, when."""
+
+    __table_args__ = (Index("ix_history_merchant_time", "merchant_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int | None = Field(default=None, foreign_key="merchant.id")
+    item_key: str | None = Field(default=None, max_length=60)
+    action: str = Field(max_length=40, index=True)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_name: str = Field(max_length=200)
+    created_at: datetime
+
+
+class StageSetting(SQLModel, table=True):
+    """Per-stage settings a lead can change without a code change."""
+
+    stage_key: str = Field(primary_key=True, max_length=40)
+    sla_days: int

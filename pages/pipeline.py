@@ -1,0 +1,96 @@
+"""Pipeline: every merchant's stage, progress and owner, filterable; a row opens the merchant."""
+
+import pandas as pd
+import streamlit as st
+
+from onboarding import demo
+from onboarding.i18n import pick
+from onboarding.merchants import STATUSES, PipelineFilter, has_merchants, pipeline, staff_users
+from onboarding.process import default_process
+from pages.common import current_actor, db, flash, language, show_flash, t
+
+actor = current_actor()
+process = default_process()
+show_flash()
+stage_names = {stage.index: f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages}
+stage_names[len(process.stages)] = t("stage.completed")
+
+st.title(t("pipeline.title"))
+
+with db() as session:
+    empty = not has_merchants(session)
+    owners = staff_users(session)
+
+if empty:
+    with st.container(border=True):
+        st.subheader(t("pipeline.empty_title"))
+        st.write(t("pipeline.empty_body"))
+        left, right, _ = st.columns([1, 1, 3])
+        if actor.is_staff and left.button(t("pipeline.load_demo"), type="primary", icon=":material/dataset:"):
+            with st.spinner(t("pipeline.loading_demo")):
+                with db() as session:
+                    count = demo.seed(session)
+            flash(t("pipeline.demo_loaded", count=count))
+            st.rerun()
+        right.page_link("pages/new_merchant.py", label=t("nav.new_merchant"), icon=":material/add_business:")
+    st.stop()
+
+search_col, stage_col, owner_col, status_col = st.columns([2, 2, 2, 2])
+search = search_col.text_input(t("pipeline.search"), placeholder=t("pipeline.search_hint"), key="pipeline_search")
+stages = stage_col.multiselect(t("pipeline.stage"), list(stage_names), format_func=stage_names.get,
+                               key="pipeline_stages")
+owner_names = {user.id: user.name for user in owners}
+owner_ids = owner_col.multiselect(t("pipeline.owner"), list(owner_names), format_func=owner_names.get,
+                                  key="pipeline_owners")
+statuses = status_col.multiselect(t("pipeline.status"), STATUSES, format_func=lambda s: t(f"status.{s}"),
+                                  key="pipeline_statuses")
+
+with db() as session:
+    rows = pipeline(session, actor, PipelineFilter(tuple(stages), tuple(owner_ids), tuple(statuses), search))
+
+frame = pd.DataFrame(rows, columns=["id", "name", "stage", "progress", "owner", "status", "days_in_stage",
+                                    "last_activity", "country", "shop_platform", "integration_mode", "website"])
+metrics = st.columns(4)
+metrics[0].metric(t("pipeline.shown"), len(frame))
+metrics[1].metric(t("status.active"), int((frame["status"] == "active").sum()))
+metrics[2].metric(t("status.launched"), int((frame["status"] == "launched").sum()))
+metrics[3].metric(t("status.on_hold"), int((frame["status"] == "on_hold").sum()))
+
+if frame.empty:
+    st.info(t("pipeline.no_match"), icon=":material/filter_alt_off:")
+    st.stop()
+
+view = frame.assign(
+    stage=frame["stage"].map(stage_names),
+    status=frame["status"].map(lambda s: t(f"status.{s}")),
+    owner=frame["owner"].fillna("—"),
+    integration_mode=frame["integration_mode"].map(lambda m: t(f"mode.{m}")),
+    shop_platform=frame["shop_platform"].map(lambda p: t(f"platform.{p}")),
+    last_activity=pd.to_datetime(frame["last_activity"], utc=True),
+)
+selection = st.dataframe(
+    view,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="pipeline_table",
+    column_order=["name", "stage", "progress", "owner", "status", "days_in_stage", "last_activity", "country",
+                  "shop_platform", "integration_mode"],
+    column_config={
+        "name": st.column_config.TextColumn(t("pipeline.col_name"), pinned=True),
+        "stage": st.column_config.TextColumn(t("pipeline.col_stage")),
+        "progress": st.column_config.ProgressColumn(t("pipeline.col_progress"), format="percent", min_value=0,
+                                                    max_value=1),
+        "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
+        "status": st.column_config.TextColumn(t("pipeline.col_status")),
+        "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format="%d d"),
+        "last_activity": st.column_config.DatetimeColumn(t("pipeline.col_last_activity"), format="distance"),
+        "country": st.column_config.TextColumn(t("pipeline.col_country")),
+        "shop_platform": st.column_config.TextColumn(t("pipeline.col_platform")),
+        "integration_mode": st.column_config.TextColumn(t("pipeline.col_mode")),
+    },
+)
+st.caption(t("pipeline.click_hint"))
+chosen = selection.selection.rows if selection else []
+if chosen:
+    st.switch_page("pages/merchant.py", query_params={"id": str(int(frame.iloc[chosen[0]]["id"]))})
