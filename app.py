@@ -38,6 +38,13 @@ def main() -> None:
         st.Page("pages/new_merchant.py", title=t("nav.new_merchant"), icon=":material/add_business:",
                 url_path="new-merchant"),
     ]
+    pages += [
+        st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/notification_important:",
+                url_path="attention"),
+        st.Page("pages/analytics.py", title=t("nav.analytics"), icon=":material/insights:", url_path="analytics"),
+        st.Page("pages/test_transactions.py", title=t("nav.test_transactions"), icon=":material/credit_card:",
+                url_path="test-transactions"),
+    ]
     navigation = st.navigation({t("nav.section_work"): pages})
     with st.sidebar:
         st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))

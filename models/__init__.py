@@ -1,5 +1,6 @@
 """Storage layer: SQLModel tables, the engine and sessions."""
 
+from models import gateway  # noqa: F401  (registers the gateway tables)
 from models.tables import (
     ChecklistItem,
     HistoryEvent,

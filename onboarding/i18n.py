@@ -22,9 +22,11 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 @lru_cache
 def catalogue(language: str) -> dict[str, str]:
-    """Every message of one language, keyed by dotted name."""
-    path = LOCALES_DIR / f"{language}.toml"
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    """Every message of one language, keyed by dotted name (all files of `locales/<language>/`)."""
+    messages: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / language).glob("*.toml")):
+        messages.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+    return messages
 
 
 def translate(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:

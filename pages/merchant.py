@@ -208,7 +208,8 @@ with side:
 _stepper(view)
 
 tab_labels = [f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages]
-tabs = st.tabs(tab_labels + [t("merchant.history")])
+current = view.derived.current_stage
+tabs = st.tabs(tab_labels + [t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)])
 for stage, state, tab in zip(process.stages, view.derived.stages, tabs):
     with tab:
         if not state.is_open:

@@ -67,6 +67,7 @@ view = frame.assign(
     integration_mode=frame["integration_mode"].map(lambda m: t(f"mode.{m}")),
     shop_platform=frame["shop_platform"].map(lambda p: t(f"platform.{p}")),
     last_activity=pd.to_datetime(frame["last_activity"], utc=True),
+    progress=(frame["progress"] * 100).round(),
 )
 selection = st.dataframe(
     view,
@@ -74,13 +75,14 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="pipeline_table",
+    height=min(36 * len(view) + 40, 640),
     column_order=["name", "stage", "progress", "owner", "status", "days_in_stage", "last_activity", "country",
                   "shop_platform", "integration_mode"],
     column_config={
         "name": st.column_config.TextColumn(t("pipeline.col_name"), pinned=True),
         "stage": st.column_config.TextColumn(t("pipeline.col_stage")),
-        "progress": st.column_config.ProgressColumn(t("pipeline.col_progress"), format="percent", min_value=0,
-                                                    max_value=1),
+        "progress": st.column_config.ProgressColumn(t("pipeline.col_progress"), format="%d%%", min_value=0,
+                                                    max_value=100),
         "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
         "status": st.column_config.TextColumn(t("pipeline.col_status")),
         "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format="%d d"),

@@ -1,0 +1,1 @@
+"""Tables of the gateway work (credentials, test runs, simulator state): filled in by the test-transactions issue."""

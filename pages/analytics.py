@@ -1,0 +1,9 @@
+"""Placeholder page, filled in by its issue."""
+
+import streamlit as st
+
+from pages.common import current_actor, t
+
+current_actor()
+st.title(t("nav.analytics"))
+st.info(t("common.coming_soon"))
