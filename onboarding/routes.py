@@ -2,7 +2,7 @@
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from models.db import probe
 from onboarding.config import get_settings
@@ -17,6 +17,8 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def routes() -> list[Route]:
-    """Every HTTP route of the app."""
-    return [Route("/api/health", health, methods=["GET"])]
+def routes() -> list[BaseRoute]:
+    """Every HTTP route of the app; each area contributes its own."""
+    from onboarding import gateway
+
+    return [Route("/api/health", health, methods=["GET"]), *gateway.routes()]
