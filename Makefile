@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench install clean
+.PHONY: run test test-postgres demo bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The database-facing tests again on PostgreSQL: TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/postgres
+test-postgres: $(STAMP)
+	@test -n "$(TEST_DATABASE_URL)" || { echo "set TEST_DATABASE_URL to a PostgreSQL admin URL (see .ci/postgres)"; exit 2; }
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/python -m pytest
 
 demo: $(STAMP)
 	$(BIN)/python -m onboarding seed-demo

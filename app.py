@@ -22,34 +22,55 @@ def _remember_language() -> None:
 
     choice = st.session_state["language_choice"]
     st.session_state["language"] = choice
-    with db() as session:
-        set_language(session, current_actor(), choice)
-
-
-def main() -> None:
-    from onboarding.i18n import LANGUAGES
-    from pages.common import current_actor, language, t
-
-    st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
     actor = current_actor()
-    pages = [
+    if actor is not None:
+        with db() as session:
+            set_language(session, actor, choice)
+
+
+def _pages(actor, t) -> dict:
+    """The pages this user may open; other roles' pages are not even named."""
+    if actor is None:
+        return {"": [st.Page("pages/sign_in.py", title=t("nav.sign_in"), icon=":material/login:", default=True)]}
+    if actor.role == "merchant":
+        return {"": [st.Page("pages/portal.py", title=t("nav.portal"), icon=":material/storefront:", default=True)]}
+    work = [
         st.Page("pages/pipeline.py", title=t("nav.pipeline"), icon=":material/view_kanban:", default=True),
+        st.Page("pages/review_queue.py", title=t("nav.review_queue"), icon=":material/fact_check:",
+                url_path="review"),
+        st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/notification_important:",
+                url_path="attention"),
         st.Page("pages/merchant.py", title=t("nav.merchant"), icon=":material/storefront:", url_path="merchant"),
         st.Page("pages/new_merchant.py", title=t("nav.new_merchant"), icon=":material/add_business:",
                 url_path="new-merchant"),
     ]
-    pages += [
-        st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/notification_important:",
-                url_path="attention"),
-        st.Page("pages/analytics.py", title=t("nav.analytics"), icon=":material/insights:", url_path="analytics"),
+    tools = [
         st.Page("pages/test_transactions.py", title=t("nav.test_transactions"), icon=":material/credit_card:",
                 url_path="test-transactions"),
+        st.Page("pages/analytics.py", title=t("nav.analytics"), icon=":material/insights:", url_path="analytics"),
     ]
-    navigation = st.navigation({t("nav.section_work"): pages})
+    if actor.is_admin:
+        tools.append(st.Page("pages/admin.py", title=t("nav.admin"), icon=":material/admin_panel_settings:",
+                             url_path="admin"))
+    return {t("nav.section_work"): work, t("nav.section_tools"): tools}
+
+
+def main() -> None:
+    from onboarding.i18n import LANGUAGES
+    from pages.common import current_actor, language, sign_out, t
+
+    st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
+    actor = current_actor()
+    navigation = st.navigation(_pages(actor, t))
     with st.sidebar:
-        st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))
-        st.selectbox(t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(language()),
-                     format_func=LANGUAGES.get, key="language_choice", on_change=_remember_language)
+        if actor is not None:
+            st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))
+            if st.button(t("sidebar.sign_out"), icon=":material/logout:"):
+                sign_out()
+                st.rerun()
+        st.session_state["language_choice"] = language()
+        st.selectbox(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="language_choice",
+                     on_change=_remember_language)
     navigation.run()
 
 

@@ -1,8 +1,14 @@
 """Storage layer: SQLModel tables, the engine and sessions."""
 
 from models import gateway  # noqa: F401  (registers the gateway tables)
+from models import operations  # noqa: F401  (registers the API token table)
 from models.tables import (
+    AuthSession,
     ChecklistItem,
+    Comment,
+    EvidenceFile,
+    Invitation,
+    LoginThrottle,
     HistoryEvent,
     Merchant,
     StageOverride,
@@ -12,7 +18,12 @@ from models.tables import (
 )
 
 __all__ = [
+    "AuthSession",
     "ChecklistItem",
+    "Comment",
+    "EvidenceFile",
+    "Invitation",
+    "LoginThrottle",
     "HistoryEvent",
     "Merchant",
     "StageOverride",

@@ -1,6 +1,6 @@
 """SQLModel tables: plain rows, no behaviour."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -84,6 +84,9 @@ class Submission(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_by_name: str = Field(max_length=200)
     created_at: datetime
+    file_sha256: str | None = Field(default=None, foreign_key="evidencefile.sha256", max_length=64)
+    file_name: str | None = Field(default=None, max_length=255)
+    expires_on: date | None = None
 
 
 class StageOverride(SQLModel, table=True):
@@ -117,3 +120,60 @@ class StageSetting(SQLModel, table=True):
 
     stage_key: str = Field(primary_key=True, max_length=40)
     sla_days: int
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its cookie token is stored."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per e-mail address (known or not) and the lockout they cause."""
+
+    email: str = Field(primary_key=True, max_length=320)
+    failures: int = 0
+    window_start: datetime
+    locked_until: datetime | None = None
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link that lets a merchant's person set a password; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    email: str = Field(max_length=320)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class EvidenceFile(SQLModel, table=True):
+    """An uploaded file, stored once under the data directory by its SHA-256."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content_type: str = Field(max_length=40)
+    width: int | None = None
+    height: int | None = None
+    created_at: datetime
+
+
+class Comment(SQLModel, table=True):
+    """One message of the conversation between a merchant and support."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    item_key: str | None = Field(default=None, max_length=60)
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    author_name: str = Field(max_length=200)
+    author_role: str = Field(max_length=20)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime

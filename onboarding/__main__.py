@@ -2,8 +2,10 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 from models.db import session_for
+from onboarding.backup import BackupError
 from onboarding.config import get_settings
 from onboarding.process import ProcessError
 from onboarding.startup import prepare
@@ -19,9 +21,76 @@ def seed_demo(_args) -> int:
     return 0
 
 
+def create_user_command(args) -> int:
+    from onboarding.errors import DomainError
+    from onboarding.users import SYSTEM, create_user
+
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password (at least 12 characters): ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")  # one line, no prompt when piped
+    prepare()
+    try:
+        with session_for(get_settings().resolved_database_url) as session:
+            user = create_user(session, SYSTEM, email=args.email, name=args.name or "", role=args.role,
+                               password=password, merchant_id=args.merchant)
+    except DomainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Created {user.role} {user.email} (id {user.id}).")
+    return 0
+
+
 def migrate_command(_args) -> int:
     prepare()
     print("Database is at the newest schema.")
+    return 0
+
+
+def simulator_command(args) -> int:
+    import uvicorn
+
+    from onboarding.gateway.simulator.app import create_app
+
+    prepare()
+    print(f"Sandbox simulator on http://{args.host}:{args.port} "
+          f"(set PINGPONG_SANDBOX_BASE_URL=http://{args.host}:{args.port} to use it)")
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def backup_command(args) -> int:
+    from onboarding.backup import backup
+
+    manifest = backup(args.path)
+    print(f"Backup written to {args.path}: {manifest['database']['kind']} database and {len(manifest['files'])} files.")
+    return 0
+
+
+def restore_command(args) -> int:
+    from onboarding.backup import restore
+
+    manifest = restore(args.path)
+    print(f"Restored {args.path} (taken {manifest['created_at']}): {len(manifest['files'])} files. "
+          "Start the app (or run `python -m onboarding migrate`) to bring the schema up to date.")
+    return 0
+
+
+def bench_command(args) -> int:
+    from pathlib import Path
+
+    from onboarding import bench
+
+    if args.merchants < 1:
+        print("error: --merchants must be at least 1", file=sys.stderr)
+        return 2
+    report = bench.run(merchants=args.merchants, runs=args.runs)
+    print(bench.table(report))
+    if args.json:
+        bench.write_json(report, Path(args.json))
+        print(f"JSON written to {args.json}")
     return 0
 
 
@@ -29,14 +98,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m onboarding", description="PingPong onboarding tracker")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("seed-demo", help="load about 25 demo merchants").set_defaults(run=seed_demo)
+    create = commands.add_parser("create-user", help="create an account; the password is read from standard input")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "support", "merchant"])
+    create.add_argument("--merchant", type=int, help="merchant id (merchant users only)")
+    create.add_argument("--name", help="display name (default: from the e-mail)")
+    create.set_defaults(run=create_user_command)
     commands.add_parser("migrate", help="check the process file and upgrade the database").set_defaults(
         run=migrate_command)
+    simulator = commands.add_parser("simulator", help="serve the PingPong sandbox simulator alone")
+    simulator.add_argument("--port", type=int, default=8600)
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.set_defaults(run=simulator_command)
+    backup_parser = commands.add_parser("backup", help="write a consistent snapshot of database and files to PATH")
+    backup_parser.add_argument("path", type=Path)
+    backup_parser.set_defaults(run=backup_command)
+    restore_parser = commands.add_parser("restore", help="bring a backup back into an empty data directory")
+    restore_parser.add_argument("path", type=Path)
+    restore_parser.set_defaults(run=restore_command)
+    bench_parser = commands.add_parser("bench", help="measure page speed and SQL statements on a large data set")
+    bench_parser.add_argument("--merchants", type=int, default=10_000, help="merchants to seed (default 10000)")
+    bench_parser.add_argument("--runs", type=int, default=5, help="measured renders per page (default 5)")
+    bench_parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    bench_parser.set_defaults(run=bench_command)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
     except ProcessError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ def _check_reason(reason: str | None) -> str:
 
 
 def submit(session: Session, actor: Actor, item_id: int, expected_version: int, value: str,
-           kind: str | None = None, note: str | None = None) -> Submission:
+           kind: str | None = None, note: str | None = None, file_sha256: str | None = None,
+           file_name: str | None = None, expires_on=None) -> Submission:
     """Hand in evidence for a merchant item: todo/rejected/submitted → submitted, as a new version."""
     row, merchant, item = _load(session, actor, item_id)
     if item.owner != "merchant":
@@ -173,19 +174,39 @@ def submit(session: Session, actor: Actor, item_id: int, expected_version: int, 
         raise ValidationError("error.evidence_required")
     if item.evidence == "choice" and value not in item.choices:
         raise ValidationError("error.bad_choice", choices=", ".join(item.choices))
+    if item.evidence in ("image", "document") and file_sha256 is None:
+        raise ValidationError("error.file_required")
+    if item.evidence == "link":
+        from onboarding.merchants import normalise_url
+
+        value = normalise_url(value, field="link")
+    if item.evidence == "identifier":
+        value = normalise_identifiers(value)
     resubmitted = row.status == "rejected"
     now = clock.now()
     _change(session, actor, row, expected_version, status="submitted", value=value, rejection_reason=None,
             submitted_at=now)
     number = len(session.exec(select(Submission.id).where(Submission.item_id == row.id)).all()) + 1
     submission = Submission(item_id=row.id, merchant_id=merchant.id, number=number, kind=kind or item.evidence,
-                            value=value, note=(note or "").strip() or None, created_by_id=actor.id,
-                            created_by_name=actor.name, created_at=now)
+                            value=value, note=(note or "").strip()[:2000] or None, created_by_id=actor.id,
+                            created_by_name=actor.name, created_at=now, file_sha256=file_sha256,
+                            file_name=file_name, expires_on=expires_on)
     session.add(submission)
     history.record(session, actor, "resubmitted" if resubmitted else "submitted", merchant.id, item.key,
                    value=value, version=number)
     _finish(session, actor, merchant)
     return submission
+
+
+def normalise_identifiers(value: str) -> str:
+    """`clientId / accId` as digits, where the clientId is the accId without its last three digits."""
+    parts = [part for part in value.replace(",", " ").replace("/", " ").split() if part]
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        raise ValidationError("error.bad_identifiers")
+    client_id, acc_id = sorted(parts, key=len)
+    if acc_id[:-3] != client_id or len(acc_id) != len(client_id) + 3:
+        raise ValidationError("error.identifiers_mismatch")
+    return f"clientId {client_id} / accId {acc_id}"
 
 
 def approve(session: Session, actor: Actor, item_id: int, expected_version: int) -> ChecklistItem:
@@ -208,7 +229,7 @@ def reject(session: Session, actor: Actor, item_id: int, expected_version: int, 
     reason = _check_reason(reason)
     row, merchant, item = _load(session, actor, item_id)
     allowed = ("submitted",) if item.owner == "merchant" else ("todo", "done")
-    if item.owner == "automatic" or row.status not in allowed:
+    if (item.owner == "support" and not item.reviewable) or item.owner == "automatic" or row.status not in allowed:
         raise ValidationError("error.cannot_reject")
     _require_open(session, merchant, item)
     _change(session, actor, row, expected_version, status="rejected", rejection_reason=reason)

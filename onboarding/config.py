@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     pingpong_production_base_url: str = "https://acquirer-payment.pingpongx.com"
     allow_private_urls: bool = False
     notification_retry_scale: float = 1.0
+    pingpong_timeout_seconds: float = 15.0
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -31,6 +32,7 @@ class Settings(BaseSettings):
     smtp_sender: str | None = None
     public_base_url: str | None = None
     log_json: bool = False
+    idle_days: int = Field(default=7, ge=1)  # no activity for this long flags a merchant as idle
 
     @property
     def data_dir(self) -> Path:

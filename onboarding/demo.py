@@ -1,15 +1,17 @@
 """Demo data: about 25 realistic merchants spread over every stage and status, with weeks of history."""
 
+import io
 import random
 from datetime import timedelta
+
+from PIL import Image, ImageDraw
 
 from sqlmodel import Session, select
 
 from models import ChecklistItem, Merchant, User
-from onboarding import checklist, clock, merchants
+from onboarding import checklist, clock, evidence, merchants
 from onboarding.access import Actor, actor_for, require_staff
 from onboarding.process import default_process
-from onboarding.users import ensure_local_admin
 
 STAFF = [
     ("Li Wei", "li.wei@support.example.com", "support"),
@@ -56,9 +58,8 @@ REJECTIONS = {
 }
 EVIDENCE = {
     "sandbox_account_type": None, "integration_mode": None,
-    "sandbox_ids": "clientId 2024051500012345 / accId 2024051500012345001",
-    "pci_dss_certificate": "PCI DSS AoC 2026 (valid until 2027-06-30)",
-    "production_credentials": "accId 2024051500012345101 (key stored encrypted)",
+    "sandbox_ids": "2024051500012345 / 2024051500012345001",
+    "production_credentials": "2024051500012345 / 2024051500012345101",
     "parameters_replaced": "Production accId and key configured on the live site",
     "self_test_screenshot": "Screenshot of order #10234, 1.00 USD, SUCCESS",
     "product_link": "https://{site}/products/test-item-1-usd",
@@ -109,19 +110,55 @@ def _complete_item(session, staff: Actor, contact: Actor, merchant: Merchant, it
         with at(0.5):
             checklist.complete(session, staff, row.id, row.version)
         return
-    value = _evidence(item, merchant)
     with at(0):
-        checklist.submit(session, contact, row.id, row.version, value)
+        _submit(session, contact, merchant, item, row)
     if item.key in REJECTIONS and rng.random() < 0.5:
         row = _item_row(session, merchant.id, item.key)
         with at(3):
             checklist.reject(session, staff, row.id, row.version, REJECTIONS[item.key])
         row = _item_row(session, merchant.id, item.key)
         with at(20):
-            checklist.submit(session, contact, row.id, row.version, value, note="Fixed, please check again")
+            _submit(session, contact, merchant, item, row, note="Fixed, please check again")
     row = _item_row(session, merchant.id, item.key)
     with at(26):
         checklist.approve(session, staff, row.id, row.version)
+
+
+def _screenshot(merchant: Merchant) -> bytes:
+    """A small picture of an order confirmation, as a merchant's self-test screenshot would show."""
+    image = Image.new("RGB", (640, 360), "#f5f7fb")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 640, 56), fill="#2f6fed")
+    draw.text((20, 20), f"{merchant.name} - checkout", fill="white")
+    draw.rectangle((40, 90, 600, 320), outline="#c9d2e3", fill="white")
+    for line, text in enumerate(["Payment successful", "Order #10234", "Amount: 1.00 USD", "Card: 411111******1111",
+                                 "Status: SUCCESS"]):
+        draw.text((70, 110 + line * 38), text, fill="#21a366" if line == 0 else "#1f2a44")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _certificate(merchant: Merchant) -> bytes:
+    """A one-page PDF standing in for a PCI DSS attestation of compliance."""
+    image = Image.new("RGB", (595, 842), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 80), "PCI DSS Attestation of Compliance", fill="black")
+    draw.text((60, 120), f"Merchant: {merchant.name}", fill="black")
+    draw.text((60, 150), "Level 4 - SAQ D - valid until 2027-06-30", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, "PDF")
+    return buffer.getvalue()
+
+
+def _submit(session, contact: Actor, merchant: Merchant, item, row, note: str | None = None) -> None:
+    if item.evidence == "image":
+        evidence.submit_file(session, contact, row.id, row.version, _screenshot(merchant), "self-test.png", note)
+    elif item.evidence == "document":
+        evidence.submit_file(session, contact, row.id, row.version, _certificate(merchant), "pci-dss-aoc.pdf", note,
+                             expires_on=clock.now().date() + timedelta(days=400))
+    else:
+        checklist.submit(session, contact, row.id, row.version, _evidence(item, merchant), note=note)
 
 
 def _evidence(item, merchant: Merchant) -> str:
@@ -134,8 +171,7 @@ def _evidence(item, merchant: Merchant) -> str:
 
 def seed(session: Session, actor: Actor | None = None, seed_value: int = 7) -> int:
     """Add the demo merchants that are not there yet; returns how many were added."""
-    admin = ensure_local_admin(session)
-    actor = actor or actor_for(admin)
+    actor = actor or Actor(id=None, name="Demo data", role="admin")
     require_staff(actor)
     rng = random.Random(seed_value)
     staff = _staff(session)
@@ -189,7 +225,7 @@ def _leave_waiting(session, staff: Actor, contact: Actor, merchant: Merchant, it
     row = _item_row(session, merchant.id, item.key)
     moment = now - timedelta(days=idle_days, hours=2)
     with clock.frozen_at(moment):
-        checklist.submit(session, contact, row.id, row.version, _evidence(item, merchant))
+        _submit(session, contact, merchant, item, row)
     if item.key in REJECTIONS and rng.random() < 0.6:
         row = _item_row(session, merchant.id, item.key)
         with clock.frozen_at(moment + timedelta(hours=1)):

@@ -184,7 +184,11 @@ def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = No
     """One row per visible merchant with stage, progress, owner and activity, in one query."""
     filters = filters or PipelineFilter()
     owner = aliased(User)
-    query = select(Merchant, owner.name).outerjoin(owner, col(owner.id) == Merchant.owner_id)
+    # Plain columns, not Merchant objects: ten thousand rows load several times faster without the ORM.
+    query = select(Merchant.id, Merchant.name, Merchant.current_stage, Merchant.progress, owner.name,
+                   Merchant.owner_id, Merchant.status, Merchant.stage_entered_at, Merchant.last_activity_at,
+                   Merchant.country, Merchant.shop_platform, Merchant.integration_mode, Merchant.website
+                   ).outerjoin(owner, col(owner.id) == Merchant.owner_id)
     if not actor.is_staff:
         query = query.where(Merchant.id == (actor.merchant_id or -1))
     if filters.stages:
@@ -202,21 +206,22 @@ def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = No
     now = clock.now()
     return [
         {
-            "id": merchant.id,
-            "name": merchant.name,
-            "stage": merchant.current_stage,
-            "progress": merchant.progress,
+            "id": merchant_id,
+            "name": name,
+            "stage": stage,
+            "progress": progress,
             "owner": owner_name,
-            "owner_id": merchant.owner_id,
-            "status": merchant.status,
-            "days_in_stage": (now - merchant.stage_entered_at).days,
-            "last_activity": merchant.last_activity_at,
-            "country": merchant.country,
-            "shop_platform": merchant.shop_platform,
-            "integration_mode": merchant.integration_mode,
-            "website": merchant.website,
+            "owner_id": owner_id,
+            "status": status,
+            "days_in_stage": (now - stage_entered_at).days,
+            "last_activity": last_activity_at,
+            "country": country,
+            "shop_platform": shop_platform,
+            "integration_mode": integration_mode,
+            "website": website,
         }
-        for merchant, owner_name in session.exec(query)
+        for (merchant_id, name, stage, progress, owner_name, owner_id, status, stage_entered_at, last_activity_at,
+             country, shop_platform, integration_mode, website) in session.exec(query)
     ]
 
 

@@ -33,6 +33,7 @@ class Item:
     choices: tuple[str, ...] = ()
     sets: str | None = None
     required: bool = True
+    reviewable: bool = False
 
     def applies_to(self, merchant) -> bool:
         """Whether this item is part of `merchant`'s checklist."""
@@ -105,7 +106,8 @@ def _item(raw, stage_index: int, where: str, seen: set[str]) -> Item:
     sets = raw.get("sets")
     if sets is not None and sets not in SETTABLE_FIELDS:
         raise ProcessError(f"{where}: field 'sets' must be one of {', '.join(SETTABLE_FIELDS)} (got {sets!r})")
-    unknown = set(raw) - {"key", "owner", "evidence", "condition", "choices", "sets", "title", "help", "required"}
+    unknown = set(raw) - {"key", "owner", "evidence", "condition", "choices", "sets", "title", "help", "required",
+                            "reviewable"}
     if unknown:
         raise ProcessError(f"{where}: unknown field '{sorted(unknown)[0]}'")
     return Item(
@@ -119,6 +121,7 @@ def _item(raw, stage_index: int, where: str, seen: set[str]) -> Item:
         choices=tuple(str(choice) for choice in choices),
         sets=sets,
         required=bool(raw.get("required", True)),
+        reviewable=bool(raw.get("reviewable", False)),
     )
 
 

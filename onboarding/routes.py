@@ -19,6 +19,6 @@ async def health(_request: Request) -> JSONResponse:
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app; each area contributes its own."""
-    from onboarding import gateway
+    from onboarding import api, auth_routes, gateway
 
-    return [Route("/api/health", health, methods=["GET"]), *gateway.routes()]
+    return [Route("/api/health", health, methods=["GET"]), *auth_routes.routes(), *gateway.routes(), *api.routes()]

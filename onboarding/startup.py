@@ -4,6 +4,7 @@ from sqlmodel import Session, select
 
 from models import StageSetting
 from models.db import migrate, session_for
+from onboarding import logs
 from onboarding.config import Settings, get_settings
 from onboarding.process import default_process
 
@@ -11,6 +12,7 @@ from onboarding.process import default_process
 def prepare(settings: Settings | None = None) -> None:
     """Validate the process definition, upgrade the database to head, store default SLAs."""
     settings = settings or get_settings()
+    logs.configure(settings)
     process = default_process()  # raises ProcessError naming file, item and field
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.resolved_database_url)

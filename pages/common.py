@@ -1,4 +1,4 @@
-"""What every page shares: the database session, the acting user, translation and messages."""
+"""What every page shares: the database session, the signed-in user, translation and messages."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,12 +7,12 @@ import streamlit as st
 from sqlmodel import Session
 
 from models.db import session_for
+from onboarding import auth
 from onboarding.access import Actor, actor_for
 from onboarding.config import get_settings
 from onboarding.errors import DomainError
 from onboarding.i18n import DEFAULT_LANGUAGE, translate
 from onboarding.startup import prepare
-from onboarding.users import ensure_local_admin
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,14 +45,61 @@ def t(key: str, **params) -> str:
     return translate(key, language(), **params)
 
 
-def current_actor() -> Actor:
-    """The signed-in user, resolved once per browser session and kept in session state."""
-    if "actor" not in st.session_state:
+def _sso_email() -> str | None:
+    try:
+        return st.user.email if st.user.is_logged_in else None
+    except Exception:  # no [auth] section configured: single sign-on is off
+        return None
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user, resolved in one place and kept in session state (which tests can seed).
+
+    The session cookie is checked again on every run, so a sign-out elsewhere takes effect at once.
+    """
+    state = st.session_state
+    token = st.context.cookies.get(auth.COOKIE_NAME) if st.context.cookies else None
+    if "actor" in state and state.get("session_token") is None and not token:
+        return state["actor"]
+    if not token and not _sso_email():
+        state.pop("actor", None)
+        return None
+    with db() as session:
+        if token:
+            user = auth.resolve(session, token)
+        else:
+            from onboarding.users import find_by_email
+
+            user = find_by_email(session, _sso_email())
+            user = user if user is not None and user.active and user.role in ("admin", "support") else None
+        if user is None:
+            for key in ("actor", "session_token"):
+                state.pop(key, None)
+            return None
+        if state.get("actor") is None or state["actor"].id != user.id:
+            state["language"] = user.language
+        state["actor"] = actor_for(user)
+        state["session_token"] = token
+    return state["actor"]
+
+
+def require_actor(staff: bool = False, admin: bool = False) -> Actor:
+    """The signed-in user; stops the page for anyone not allowed here (the domain checks again)."""
+    actor = current_actor()
+    if actor is None or (staff and not actor.is_staff) or (admin and not actor.is_admin):
+        st.error(t("error.page_not_allowed"), icon=":material/block:")
+        st.stop()
+    return actor
+
+
+def sign_out() -> None:
+    """Revoke this browser's session and forget the user."""
+    token = st.session_state.get("session_token")
+    if token:
         with db() as session:
-            user = ensure_local_admin(session)
-            st.session_state["actor"] = actor_for(user)
-            st.session_state.setdefault("language", user.language)
-    return st.session_state["actor"]
+            auth.sign_out(session, token)
+    for key in ("actor", "session_token"):
+        st.session_state.pop(key, None)
 
 
 def show_error(error: DomainError) -> None:

@@ -4,9 +4,9 @@ import streamlit as st
 
 from onboarding import merchants
 from onboarding.errors import DomainError
-from pages.common import current_actor, db, flash, show_error, t
+from pages.common import require_actor, db, flash, show_error, t
 
-actor = current_actor()
+actor = require_actor(staff=True)
 st.title(t("nav.new_merchant"))
 st.caption(t("new_merchant.intro"))
 

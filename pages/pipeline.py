@@ -3,13 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import demo
+from onboarding import demo, exports
+from onboarding.attention import flag_pipeline_rows, load_rules
 from onboarding.i18n import pick
-from onboarding.merchants import STATUSES, PipelineFilter, has_merchants, pipeline, staff_users
+from onboarding.merchants import (INTEGRATION_MODES, SHOP_PLATFORMS, STATUSES, PipelineFilter, has_merchants,
+                                  pipeline, staff_users)
 from onboarding.process import default_process
-from pages.common import current_actor, db, flash, language, show_flash, t
+from pages.common import require_actor, db, flash, language, show_flash, t
 
-actor = current_actor()
+actor = require_actor(staff=True)
 process = default_process()
 show_flash()
 stage_names = {stage.index: f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages}
@@ -29,7 +31,7 @@ if empty:
         if actor.is_staff and left.button(t("pipeline.load_demo"), type="primary", icon=":material/dataset:"):
             with st.spinner(t("pipeline.loading_demo")):
                 with db() as session:
-                    count = demo.seed(session)
+                    count = demo.seed(session, actor)
             flash(t("pipeline.demo_loaded", count=count))
             st.rerun()
         right.page_link("pages/new_merchant.py", label=t("nav.new_merchant"), icon=":material/add_business:")
@@ -45,11 +47,19 @@ owner_ids = owner_col.multiselect(t("pipeline.owner"), list(owner_names), format
 statuses = status_col.multiselect(t("pipeline.status"), STATUSES, format_func=lambda s: t(f"status.{s}"),
                                   key="pipeline_statuses")
 
+flagged_only = st.toggle(t("pipeline_flags.only_flagged"), key="pipeline_flagged_only",
+                         help=t("pipeline_flags.only_flagged_help"))
+
 with db() as session:
     rows = pipeline(session, actor, PipelineFilter(tuple(stages), tuple(owner_ids), tuple(statuses), search))
+    rules = load_rules(session)
+rows = flag_pipeline_rows(rows, rules)
+if flagged_only:
+    rows = [row for row in rows if row["over_sla"] or row["idle"]]
 
 frame = pd.DataFrame(rows, columns=["id", "name", "stage", "progress", "owner", "status", "days_in_stage",
-                                    "last_activity", "country", "shop_platform", "integration_mode", "website"])
+                                    "last_activity", "country", "shop_platform", "integration_mode", "website",
+                                    "over_sla", "idle"])
 metrics = st.columns(4)
 metrics[0].metric(t("pipeline.shown"), len(frame))
 metrics[1].metric(t("status.active"), int((frame["status"] == "active").sum()))
@@ -60,15 +70,22 @@ if frame.empty:
     st.info(t("pipeline.no_match"), icon=":material/filter_alt_off:")
     st.stop()
 
+FLAG_TEXT = {(late, quiet): " · ".join(t(f"pipeline_flags.{flag}") for flag, on in
+                                      (("over_sla", late), ("idle", quiet)) if on)
+             for late in (False, True) for quiet in (False, True)}
 view = frame.assign(
     stage=frame["stage"].map(stage_names),
-    status=frame["status"].map(lambda s: t(f"status.{s}")),
+    # Translate each distinct value once, not once per row.
+    status=frame["status"].map({s: t(f"status.{s}") for s in STATUSES}),
     owner=frame["owner"].fillna("—"),
-    integration_mode=frame["integration_mode"].map(lambda m: t(f"mode.{m}")),
-    shop_platform=frame["shop_platform"].map(lambda p: t(f"platform.{p}")),
+    integration_mode=frame["integration_mode"].map({m: t(f"mode.{m}") for m in INTEGRATION_MODES}),
+    shop_platform=frame["shop_platform"].map({p: t(f"platform.{p}") for p in SHOP_PLATFORMS}),
     last_activity=pd.to_datetime(frame["last_activity"], utc=True),
     progress=(frame["progress"] * 100).round(),
+    flags=[FLAG_TEXT[(row["over_sla"], row["idle"])] for row in rows],
 )
+COLUMNS = ["name", "stage", "flags", "progress", "owner", "status", "days_in_stage", "last_activity", "country",
+           "shop_platform", "integration_mode"]
 selection = st.dataframe(
     view,
     hide_index=True,
@@ -76,11 +93,11 @@ selection = st.dataframe(
     selection_mode="single-row",
     key="pipeline_table",
     height=min(36 * len(view) + 40, 640),
-    column_order=["name", "stage", "progress", "owner", "status", "days_in_stage", "last_activity", "country",
-                  "shop_platform", "integration_mode"],
+    column_order=COLUMNS,
     column_config={
         "name": st.column_config.TextColumn(t("pipeline.col_name"), pinned=True),
         "stage": st.column_config.TextColumn(t("pipeline.col_stage")),
+        "flags": st.column_config.TextColumn(t("pipeline_flags.col_flags"), help=t("pipeline_flags.col_flags_help")),
         "progress": st.column_config.ProgressColumn(t("pipeline.col_progress"), format="%d%%", min_value=0,
                                                     max_value=100),
         "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
@@ -93,6 +110,27 @@ selection = st.dataframe(
     },
 )
 st.caption(t("pipeline.click_hint"))
+
+
+def shown_table():
+    """Exactly the rows and columns the table shows, with the shown headers (and the merchant id)."""
+    headers = {"id": "ID", "name": t("pipeline.col_name"), "stage": t("pipeline.col_stage"),
+               "flags": t("pipeline_flags.col_flags"), "progress": t("pipeline.col_progress"),
+               "owner": t("pipeline.col_owner"), "status": t("pipeline.col_status"),
+               "days_in_stage": t("pipeline.col_days"), "last_activity": t("pipeline.col_last_activity"),
+               "country": t("pipeline.col_country"), "shop_platform": t("pipeline.col_platform"),
+               "integration_mode": t("pipeline.col_mode")}
+    return view[["id", *COLUMNS]].rename(columns=headers)
+
+
+# The files are built only when clicked, so a large pipeline renders as fast as a small one.
+csv_col, xlsx_col, _ = st.columns([1, 1, 4])
+csv_col.download_button(t("pipeline_flags.download_csv"), lambda: exports.table_csv(shown_table()),
+                        file_name="pipeline.csv", mime="text/csv", key="pipeline_csv", on_click="ignore",
+                        icon=":material/download:")
+xlsx_col.download_button(t("pipeline_flags.download_xlsx"), lambda: exports.table_xlsx(shown_table()),
+                         file_name="pipeline.xlsx", mime=exports.XLSX_MIME, key="pipeline_xlsx", on_click="ignore",
+                         icon=":material/table_view:")
 chosen = selection.selection.rows if selection else []
 if chosen:
     st.switch_page("pages/merchant.py", query_params={"id": str(int(frame.iloc[chosen[0]]["id"]))})

@@ -1,14 +1,24 @@
-"""Shared fixtures: a fresh data directory and database per test, actors, and a real server."""
+"""Shared fixtures: a fresh data directory and database per test, actors, and a real server.
+
+With `TEST_DATABASE_URL` set (a PostgreSQL server's admin URL), every test that uses the database
+fixtures gets a fresh PostgreSQL database instead of SQLite, and only those tests (and tests
+marked `postgres`) run.
+"""
 
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from models.db import dispose_engines, get_engine
@@ -16,9 +26,66 @@ from onboarding.access import Actor, actor_for
 from onboarding.config import get_settings
 from onboarding.merchants import MerchantInput, create_merchant
 from onboarding.startup import prepare
-from onboarding.users import ensure_local_admin
+from onboarding.users import SYSTEM, create_user
 
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+_TEMPLATE = f"onboarding_template_{os.getpid()}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: also runs in the PostgreSQL leg (TEST_DATABASE_URL)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the PostgreSQL leg, run only the tests that touch the database."""
+    if not POSTGRES_URL:
+        return
+    keep, drop = [], []
+    for item in items:
+        facing = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgres")
+        (keep if facing else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _admin_execute(*statements: str) -> None:
+    engine = create_engine(POSTGRES_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _postgres_url(database: str) -> str:
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated once per run; each test copies it (far faster than migrating each time)."""
+    from models.db import migrate
+
+    _admin_execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)', f'CREATE DATABASE "{_TEMPLATE}"')
+    migrate(_postgres_url(_TEMPLATE))
+    dispose_engines()
+    yield _TEMPLATE
+    _admin_execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new, empty (or template-copied) PostgreSQL database, dropped afterwards."""
+    name = f"onboarding_test_{uuid.uuid4().hex[:12]}"
+    _admin_execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield _postgres_url(name)
+    finally:
+        dispose_engines()
+        _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -34,10 +101,18 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def database_url(data_dir) -> str:
-    """The migrated database of this test."""
-    prepare()
-    return get_settings().resolved_database_url
+def database_url(data_dir, request, monkeypatch) -> Iterator[str]:
+    """The migrated database of this test: SQLite in the data directory, or a fresh PostgreSQL one."""
+    if not POSTGRES_URL:
+        prepare()
+        yield get_settings().resolved_database_url
+        return
+    template = request.getfixturevalue("postgres_template")
+    with fresh_postgres_database(template) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        prepare()
+        yield url
 
 
 @pytest.fixture
@@ -50,7 +125,9 @@ def session(database_url):
 @pytest.fixture
 def admin(session) -> Actor:
     """The local admin."""
-    return actor_for(ensure_local_admin(session))
+    user = create_user(session, SYSTEM, email="admin@example.com", name="Local admin", role="admin",
+                       password="correct horse battery staple")
+    return actor_for(user)
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def open_page(page: str | None = None, **query) -> AppTest:
+def open_page(actor: Actor, page: str | None = None, **query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = actor
     if page:
         at.switch_page(page)
     for key, value in query.items():
@@ -21,8 +22,8 @@ def open_page(page: str | None = None, **query) -> AppTest:
     return at.run()
 
 
-def test_first_start_shows_an_empty_pipeline_that_offers_demo_data(database_url, session):
-    at = open_page()
+def test_first_start_shows_an_empty_pipeline_that_offers_demo_data(database_url, session, admin):
+    at = open_page(admin)
     assert not at.exception
     assert at.title[0].value == "Onboarding pipeline"
     load = next(b for b in at.button if b.label == "Load demo data")
@@ -32,9 +33,9 @@ def test_first_start_shows_an_empty_pipeline_that_offers_demo_data(database_url,
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == len(demo.MERCHANTS)
 
 
-def test_pipeline_filters_narrow_the_table(database_url, session):
+def test_pipeline_filters_narrow_the_table(database_url, session, admin):
     demo.seed(session)
-    at = open_page()
+    at = open_page(admin)
     assert len(at.dataframe[0].value) == 25
     at.text_input(key="pipeline_search").input("kyoto").run()
     assert list(at.dataframe[0].value["name"]) == ["Kyoto Tea House"]
@@ -47,9 +48,9 @@ def test_pipeline_filters_narrow_the_table(database_url, session):
     assert len(at.dataframe) == 0 and "No merchant matches" in at.info[0].value
 
 
-def test_pipeline_speaks_chinese_when_chosen(database_url, session):
+def test_pipeline_speaks_chinese_when_chosen(database_url, session, admin):
     demo.seed(session)
-    at = open_page()
+    at = open_page(admin)
     at.sidebar.selectbox(key="language_choice").select("zh").run()
     assert not at.exception
     assert at.title[0].value == "商户接入看板"
@@ -65,8 +66,8 @@ def fill_new_merchant(at: AppTest, values: list[str]) -> None:
     next(b for b in at.button if b.label == "Create merchant").click().run()
 
 
-def test_new_merchant_form_creates_a_merchant(database_url, session):
-    at = open_page("pages/new_merchant.py")
+def test_new_merchant_form_creates_a_merchant(database_url, session, admin):
+    at = open_page(admin, "pages/new_merchant.py")
     fill_new_merchant(at, ["Aurora Outdoor Gear", "aurora.example.com", "Emily Carter", "emily@aurora.example.com",
                            "us"])
     assert not at.exception
@@ -79,8 +80,8 @@ def test_new_merchant_form_creates_a_merchant(database_url, session):
     [(0, "", "Merchant name is required"), (1, "javascript:alert(1)", "must be a web address"),
      (3, "not-an-email", "not a valid e-mail address")],
 )
-def test_new_merchant_form_refuses_bad_input_and_writes_nothing(database_url, session, index, value, message):
-    at = open_page("pages/new_merchant.py")
+def test_new_merchant_form_refuses_bad_input_and_writes_nothing(database_url, session, admin, index, value, message):
+    at = open_page(admin, "pages/new_merchant.py")
     values = ["Aurora", "aurora.example.com", "Emily", "emily@aurora.example.com", "US"]
     values[index] = value
     fill_new_merchant(at, values)
@@ -102,7 +103,7 @@ def _submitted_item(session, merchant_input, admin):
 
 def test_merchant_page_approves_a_submitted_item(database_url, session, admin, merchant_input):
     merchant, row = _submitted_item(session, merchant_input, admin)
-    at = open_page("pages/merchant.py", id=str(merchant.id))
+    at = open_page(admin, "pages/merchant.py", id=str(merchant.id))
     assert not at.exception
     assert at.title[0].value == merchant.name
     next(b for b in at.button if b.label == "Approve").click().run()
@@ -113,7 +114,7 @@ def test_merchant_page_approves_a_submitted_item(database_url, session, admin, m
 
 def test_merchant_page_rejects_with_a_reason_and_shows_it(database_url, session, admin, merchant_input):
     merchant, row = _submitted_item(session, merchant_input, admin)
-    at = open_page("pages/merchant.py", id=str(merchant.id))
+    at = open_page(admin, "pages/merchant.py", id=str(merchant.id))
     form_area = next(a for a in at.text_area if a.label.startswith("Reason"))
     form_area.input("Please use the public account")
     reject = next(b for b in at.button if b.label == "Reject")
@@ -127,16 +128,16 @@ def test_merchant_page_rejects_with_a_reason_and_shows_it(database_url, session,
 def test_merchant_page_without_reason_shows_a_message_and_changes_nothing(database_url, session, admin,
                                                                           merchant_input):
     merchant, row = _submitted_item(session, merchant_input, admin)
-    at = open_page("pages/merchant.py", id=str(merchant.id))
+    at = open_page(admin, "pages/merchant.py", id=str(merchant.id))
     next(b for b in at.button if b.label == "Reject").click().run()
     assert any("Write a reason" in e.value for e in at.error)
     session.refresh(row)
     assert row.status == "submitted"
 
 
-def test_merchant_page_for_unknown_id_offers_a_choice(database_url, session):
+def test_merchant_page_for_unknown_id_offers_a_choice(database_url, session, admin):
     demo.seed(session)
-    at = open_page("pages/merchant.py", id="9999")
+    at = open_page(admin, "pages/merchant.py", id="9999")
     assert not at.exception
     assert "does not exist" in at.warning[0].value
     assert at.selectbox[-1].label == "Choose a merchant"

@@ -1,8 +1,37 @@
-"""PingPong Checkout v4: signature, client, embedded sandbox simulator (filled in by the test-transactions issue)."""
+"""PingPong Checkout v4: signature, client, the embedded sandbox simulator and the notification receiver."""
 
-from starlette.routing import BaseRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+SIMULATOR_PREFIX = "/sandbox"
+NOTIFY_PATH = "/api/pingpong/notify"
+
+
+def _receive(raw: bytes) -> bool:
+    from models.db import session_for
+    from onboarding.config import get_settings
+    from onboarding.gateway.notifications import receive
+
+    with session_for(get_settings().resolved_database_url) as session:
+        return receive(session, raw)
+
+
+async def notify(request: Request) -> PlainTextResponse:
+    """POST /api/pingpong/notify: 200 OK for a verified notification (also a repeat), 401 for a bad signature."""
+    from onboarding.gateway.notifications import MAX_BODY
+
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return PlainTextResponse("too large", status_code=413)
+    if await run_in_threadpool(_receive, raw):
+        return PlainTextResponse("OK")
+    return PlainTextResponse("invalid signature", status_code=401)
 
 
 def routes() -> list[BaseRoute]:
     """HTTP routes of the gateway area (simulator under /sandbox, notifications)."""
-    return []
+    from onboarding.gateway.simulator.app import create_app
+
+    return [Route(NOTIFY_PATH, notify, methods=["POST"]), Mount(SIMULATOR_PREFIX, app=create_app())]

@@ -1,0 +1,1 @@
+"""The embedded sandbox simulator: the gateway's HTTP contract with deterministic, documented rules."""

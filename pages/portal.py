@@ -1,0 +1,93 @@
+"""My onboarding: a merchant's own stage, what support needs next, their items, submissions and comments."""
+
+import pandas as pd
+import streamlit as st
+
+from onboarding import comments, merchants
+from onboarding.errors import DomainError
+from onboarding.i18n import pick
+from onboarding.process import default_process
+from pages.checklist_view import render_item, render_stepper, run_action
+from pages.common import db, language, require_actor, show_error, show_flash, t
+
+actor = require_actor()
+process = default_process()
+show_flash()
+if actor.merchant_id is None:
+    st.error(t("error.not_your_merchant"))
+    st.stop()
+try:
+    with db() as session:
+        view = merchants.merchant_view(session, actor, actor.merchant_id)
+        conversation = comments.comments_for(session, actor, actor.merchant_id)
+except DomainError as error:
+    show_error(error)
+    st.stop()
+
+merchant = view.merchant
+derived = view.derived
+st.title(t("portal.title", name=merchant.name))
+stage_title = (pick(process.stages[derived.current_stage].title, language())
+               if derived.current_stage < len(process.stages) else t("stage.completed"))
+left, right = st.columns([3, 2], vertical_alignment="bottom")
+left.markdown(t("portal.current_stage", stage=stage_title))
+right.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
+render_stepper(derived)
+
+open_stages = {state.index for state in derived.stages if state.is_open}
+mine = [item for item in view.items if item.owner == "merchant" and item.stage_index in open_stages]
+needed = sorted((item for item in mine if item.status in ("todo", "rejected")),
+                key=lambda item: (item.status != "rejected", item.stage_index))
+st.subheader(t("portal.next_title"))
+if not needed:
+    waiting = [item for item in mine if item.status == "submitted"]
+    if derived.current_stage >= len(process.stages):
+        st.success(t("portal.all_done"), icon=":material/celebration:")
+    elif waiting:
+        st.info(t("portal.waiting_for_support", count=len(waiting)), icon=":material/hourglass_top:")
+    else:
+        st.info(t("portal.nothing_needed"), icon=":material/support_agent:")
+for item in needed:
+    render_item(item, actor, True)
+
+tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title")])
+with tabs[0]:
+    for stage, state in zip(process.stages, derived.stages):
+        items = [item for item in view.items if item.stage_index == stage.index]
+        with st.expander(f"{stage.index + 1}. {pick(stage.title, language())} · {state.done}/{state.total}",
+                         expanded=stage.index == derived.current_stage):
+            if not state.is_open:
+                st.caption(t("merchant.locked_hint"))
+            for item in items:
+                if item.owner == "merchant" and item in needed:
+                    st.caption(f"↑ {pick(process.item(item.key).title, language())}")
+                else:
+                    render_item(item, actor, state.is_open)
+with tabs[1]:
+    rows = [
+        {"when": submission.created_at, "item": pick(process.item(item.key).title, language()),
+         "version": submission.number, "by": submission.created_by_name,
+         "evidence": submission.file_name or submission.value, "status": t(f"item_status.{item.status}")
+         if submission is item.submissions[0] else ""}
+        for item in view.items for submission in item.submissions
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows).sort_values("when", ascending=False), hide_index=True, column_config={
+            "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),
+            "item": t("history.item"), "version": t("portal.version"), "by": t("history.who"),
+            "evidence": t("merchant.evidence"), "status": t("pipeline.status")})
+    else:
+        st.info(t("portal.no_submissions"))
+with tabs[2]:
+    for message in conversation:
+        with st.chat_message("user" if message.author_role == "merchant" else "assistant",
+                             avatar=":material/storefront:" if message.author_role == "merchant"
+                             else ":material/support_agent:"):
+            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
+            st.markdown(message.body)
+    if not conversation:
+        st.info(t("comments.empty"))
+    with st.form("portal_comment", clear_on_submit=True, border=False):
+        body = st.text_area(t("comments.write_support"), max_chars=comments.MAX_COMMENT)
+        if st.form_submit_button(t("comments.send"), icon=":material/send:"):
+            run_action(comments.add_comment, "flash.comment_sent", merchant_id=merchant.id, body=body)

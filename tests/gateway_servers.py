@@ -1,0 +1,111 @@
+"""Loopback servers for the gateway tests: the simulator as its own process, and small stub HTTP servers."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from onboarding.config import get_settings
+from tests.conftest import ROOT, free_port
+
+
+def start_simulator(data_dir: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`python -m onboarding simulator` on a free 127.0.0.1 port, waiting until it answers."""
+    port = free_port()
+    environment = {**os.environ, "ONBOARDING_DATA_DIR": str(data_dir), **env}
+    environment.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"simulator exited: {process.stdout.read().decode(errors='replace')}")
+        try:
+            httpx.get(f"{url}/", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("simulator did not start within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process we started, by its pid."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def shared_simulator(tmp_path_factory):
+    """One simulator process with its own database for the whole test session."""
+    process, url = start_simulator(tmp_path_factory.mktemp("simulator"), NOTIFICATION_RETRY_SCALE="0.001")
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def sandbox(shared_simulator, data_dir, monkeypatch):
+    """The app's sandbox calls go to the shared simulator; notifications go to a port nobody listens on."""
+    monkeypatch.setenv("PINGPONG_SANDBOX_BASE_URL", shared_simulator)
+    monkeypatch.setenv("PORT", str(free_port()))
+    get_settings.cache_clear()
+    yield shared_simulator
+    get_settings.cache_clear()
+
+
+class StubServer:
+    """A tiny HTTP server on 127.0.0.1 whose answers a test scripts; it remembers every request."""
+
+    def __init__(self, answer: Callable[["StubServer", BaseHTTPRequestHandler, bytes], tuple[int, dict, bytes]]):
+        self.answer = answer
+        self.requests: list[tuple[str, str, bytes]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                stub.requests.append((self.command, self.path, body))
+                status, headers, content = stub.answer(stub, self, body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                try:
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *_args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "StubServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,101 @@
+"""Needs attention: late or idle active merchants, most overdue first, with the reason and who must act."""
+
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from onboarding import attention, clock
+from onboarding.access import AccessDenied, Actor
+from onboarding.merchants import pipeline
+from tests import analytics_data
+from tests.analytics_data import NOW
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def dataset(session):
+    return analytics_data.build(session)
+
+
+def test_late_and_idle_active_merchants_are_listed_most_overdue_first(session, admin, dataset):
+    rows = attention.needs_attention(session, admin, now=NOW)
+    assert [row["name"] for row in rows] == ["Alpha", "Bravo"]
+    alpha, bravo = rows
+    assert (alpha["over_sla"], alpha["stage"], alpha["days_in_stage"], alpha["sla_days"], alpha["days_over_sla"]) \
+        == (True, 0, 10, 5, 5)
+    assert (bravo["over_sla"], bravo["idle"], bravo["days_idle"]) == (False, True, 9)
+
+
+def test_waiting_on_follows_the_owners_of_open_applicable_items(session, admin, dataset):
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=NOW)}
+    # Alpha's only open applicable item is the merchant's; its self-registered-only items do not count.
+    assert rows == {"Alpha": "merchant", "Bravo": "support"}
+
+
+def test_a_merchant_with_open_items_on_both_sides_waits_on_both(session, admin, dataset):
+    later = NOW + timedelta(days=30)  # Charlie is now late in docking too
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    assert rows["Charlie"] == "both"
+    assert "Golf" not in rows and "Delta" not in rows  # on hold and launched merchants are never flagged
+
+
+def test_waiting_label_names_who_must_act():
+    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (1, 1), (None, None))] == \
+        ["merchant", "support", "both", "nobody"]
+
+
+def test_pipeline_rows_are_flagged_by_the_same_rules(session, admin, dataset):
+    with clock.frozen_at(NOW):
+        rows = attention.flag_pipeline_rows(pipeline(session, admin), attention.load_rules(session))
+    marks = {row["name"]: (row["over_sla"], row["idle"]) for row in rows}
+    assert marks == {"Alpha": (True, False), "Bravo": (False, True), "Charlie": (False, False),
+                     "Delta": (False, False), "Echo": (False, False), "Foxtrot": (False, False),
+                     "Golf": (False, False)}
+
+
+def test_merchant_users_cannot_see_the_attention_list(session, dataset):
+    with pytest.raises(AccessDenied):
+        attention.needs_attention(session, Actor(id=None, name="Emily", role="merchant", merchant_id=1))
+
+
+def open_page(path: str, actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    at.session_state["actor"] = actor
+    at.session_state["language"] = "en"
+    return at.run()
+
+
+def test_attention_page_lists_the_merchants_with_reason_and_who_must_act(session, admin):
+    analytics_data.build(session, now=clock.now())
+    at = open_page("pages/attention.py", admin)
+    assert not at.exception
+    assert at.title[0].value == "Needs attention"
+    table = at.dataframe[0].value
+    assert list(table["Merchant"]) == ["Alpha", "Bravo"]
+    assert list(table["Waiting on"]) == ["Merchant", "Support (PingPong)"]
+    assert "SLA 5 days" in table["Reason"][0] and "no activity for 9 days" in table["Reason"][1]
+
+
+def test_attention_page_filters_by_who_must_act(session, admin):
+    analytics_data.build(session, now=clock.now())
+    at = open_page("pages/attention.py", admin)
+    at.multiselect(key="attention_waiting").select("support").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["Merchant"]) == ["Bravo"]
+
+
+def test_attention_page_speaks_chinese(session, admin):
+    analytics_data.build(session, now=clock.now())
+    at = AppTest.from_file(str(ROOT / "pages/attention.py"), default_timeout=60)
+    at.session_state["actor"] = admin
+    at.session_state["language"] = "zh"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "待处理"
+
+
+def test_attention_page_tells_a_merchant_user_it_is_for_support(session):
+    at = open_page("pages/attention.py", Actor(id=None, name="Emily", role="merchant", merchant_id=1))
+    assert not at.exception
+    assert at.error and not at.dataframe

@@ -1,0 +1,83 @@
+"""Exports: the pipeline as CSV and Excel holds exactly the filtered rows; a merchant's record is one workbook."""
+
+import io
+
+import pandas as pd
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from models import HistoryEvent, Merchant
+from onboarding import exports
+from onboarding.access import Actor
+from onboarding.errors import AccessDenied, NotFound
+from onboarding.merchants import PipelineFilter, pipeline
+from tests import analytics_data
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def dataset(session):
+    return analytics_data.build(session)
+
+
+def test_pipeline_csv_holds_exactly_the_filtered_rows(session, admin, dataset):
+    rows = pipeline(session, admin, PipelineFilter(statuses=("launched",)))
+    frame = pd.DataFrame(rows)[["id", "name", "status"]]
+    parsed = pd.read_csv(io.BytesIO(exports.table_csv(frame)), encoding="utf-8-sig")
+    assert sorted(parsed["name"]) == ["Delta", "Echo", "Foxtrot"]
+    assert list(parsed.columns) == ["id", "name", "status"]
+
+
+def test_pipeline_excel_holds_exactly_the_filtered_rows_with_dates(session, admin, dataset):
+    rows = pipeline(session, admin, PipelineFilter(search="alpha"))
+    frame = pd.DataFrame(rows)[["id", "name", "last_activity"]]
+    frame["last_activity"] = pd.to_datetime(frame["last_activity"], utc=True)
+    parsed = pd.read_excel(io.BytesIO(exports.table_xlsx(frame)))
+    assert list(parsed["name"]) == ["Alpha"]
+    assert parsed["last_activity"][0].year == 2026
+
+
+def test_chinese_headers_survive_the_csv_round_trip():
+    frame = pd.DataFrame({"商户": ["测试"]})
+    assert exports.table_csv(frame).startswith("\ufeff商户".encode())
+
+
+def test_merchant_record_has_a_sheet_per_table_with_only_that_merchant(session, admin, dataset):
+    charlie = dataset["Charlie"]
+    sheets = pd.read_excel(io.BytesIO(exports.export_merchant_record(session, admin, charlie.id)), sheet_name=None)
+    assert {"merchant", "items", "submissions", "reviews", "history"} <= set(sheets)
+    assert list(sheets["merchant"]["name"]) == ["Charlie"]
+    assert len(sheets["items"]) == 18 and set(sheets["items"]["merchant_id"]) == {charlie.id}
+    history = session.exec(select(HistoryEvent).where(HistoryEvent.merchant_id == charlie.id)).all()
+    assert len(sheets["history"]) == len(history)
+    assert list(sheets["reviews"]["action"]) == ["rejected"]
+
+
+def test_merchant_record_for_an_unknown_merchant_says_so(session, admin, dataset):
+    with pytest.raises(NotFound):
+        exports.export_merchant_record(session, admin, 9999)
+
+
+def test_merchant_users_cannot_export_records(session, dataset):
+    merchant = session.exec(select(Merchant)).first()
+    with pytest.raises(AccessDenied):
+        exports.export_merchant_record(session, Actor(id=None, name="E", role="merchant", merchant_id=merchant.id),
+                                       merchant.id)
+
+
+def test_pipeline_page_offers_csv_and_excel_and_flags_late_merchants(session, admin):
+    from onboarding import clock
+
+    analytics_data.build(session, now=clock.now())
+    at = AppTest.from_file(str(ROOT / "pages/pipeline.py"), default_timeout=60)
+    at.session_state["actor"] = admin
+    at.session_state["language"] = "en"
+    at.run()
+    assert not at.exception
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Download CSV", "Download Excel"]
+    table = at.dataframe[0].value
+    assert table.set_index("name")["flags"].to_dict()["Alpha"] == "Over SLA"
+    at.toggle(key="pipeline_flagged_only").set_value(True).run()
+    assert sorted(at.dataframe[0].value["name"]) == ["Alpha", "Bravo"]
