@@ -1,0 +1,64 @@
+"""The Analytics page, driven with AppTest against a hand-built data set."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from onboarding import clock
+from onboarding.access import Actor
+from tests import analytics_data
+from tests.conftest import ROOT
+
+
+def open_page(actor: Actor, language: str = "en") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/analytics.py"), default_timeout=60)
+    at.session_state["actor"] = actor
+    at.session_state["language"] = language
+    return at.run()
+
+
+@pytest.fixture
+def dataset(session):
+    return analytics_data.build(session, now=clock.now())
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_analytics_page_shows_headline_figures_and_every_chart_with_its_table(dataset, admin):
+    at = open_page(admin)
+    assert not at.exception
+    figures = metrics(at)
+    assert (figures["Active merchants"], figures["Over SLA"], figures["Idle 7+ days"]) == ("3", "1", "1")
+    assert figures["Median days to go-live"] == "20 d"
+    assert len(at.get("vega_lite_chart")) == 5
+    assert len(at.dataframe) == 5
+    assert [button.proto.label for button in at.get("download_button")] == ["Download CSV"] * 5
+
+
+def test_analytics_filters_change_the_figures(dataset, admin):
+    at = open_page(admin)
+    at.multiselect(key="analytics_platforms").select("woocommerce").run()
+    assert not at.exception
+    assert metrics(at)["Active merchants"] == "1"
+    at.multiselect(key="analytics_statuses").select("withdrawn").run()
+    assert any("No merchant matches" in info.value for info in at.info)
+
+
+def test_analytics_tables_show_what_the_charts_show(dataset, admin):
+    at = open_page(admin)
+    funnel = at.dataframe[0].value
+    assert list(funnel["Reached"]) == [7, 6, 5, 4, 3, 3]
+
+
+def test_analytics_page_speaks_chinese(dataset, admin):
+    at = open_page(admin, "zh")
+    assert not at.exception
+    assert at.title[0].value == "数据分析"
+    assert "进行中的商户" in metrics(at)
+
+
+def test_analytics_page_tells_a_merchant_user_it_is_for_support(session):
+    at = open_page(Actor(id=None, name="Emily", role="merchant", merchant_id=1))
+    assert not at.exception
+    assert at.error
