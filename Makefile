@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+export PORT  # the app builds its own URLs (embedded simulator, invitation links) from it
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-postgres demo bench install clean
@@ -29,6 +30,11 @@ test-postgres: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m onboarding seed-demo
+
+# Page speed and SQL statements at 1,000 and 10,000 merchants; MERCHANTS=N to change the size.
+MERCHANTS ?= 10000
+bench: $(STAMP)
+	$(BIN)/python -m onboarding bench --merchants $(MERCHANTS) --json data/bench.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,9 +8,9 @@ from onboarding.attention import needs_attention
 from onboarding.errors import DomainError
 from onboarding.i18n import pick
 from onboarding.process import default_process
-from pages.common import current_actor, db, language, show_error, t
+from pages.common import db, language, require_actor, show_error, t
 
-actor = current_actor()
+actor = require_actor(staff=True)
 process = default_process()
 stage_names = {stage.index: f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages}
 

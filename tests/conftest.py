@@ -35,6 +35,7 @@ _TEMPLATE = f"onboarding_template_{os.getpid()}"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: also runs in the PostgreSQL leg (TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "sqlite_only: reads the SQLite file itself; left out of the PostgreSQL leg")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -44,6 +45,8 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         facing = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgres")
+        if item.get_closest_marker("sqlite_only"):
+            facing = False
         (keep if facing else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

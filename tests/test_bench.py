@@ -11,7 +11,12 @@ from onboarding.__main__ import main
 @pytest.fixture(scope="module")
 def report():
     # Small sizes keep the suite quick; `make bench` runs the real 1,000 and 10,000.
-    return bench.run(merchants=200, small=20, runs=1)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(bench, "acceptance_suite_seconds", lambda: 1.5)
+    try:
+        yield bench.run(merchants=200, small=20, runs=1)
+    finally:
+        patch.undo()
 
 
 def test_each_page_issues_as_many_statements_for_200_merchants_as_for_20(report):
@@ -29,6 +34,7 @@ def test_report_has_the_documented_shape(report):
     assert set(report["pages"]["baseline"]) == {"median_s"}
     assert set(report["pages"]["analytics"]) == {"median_s", "ratio_to_baseline", "statements"}
     assert report["peak_rss_mb"] > 0 and report["seed_s"] >= 0
+    assert report["acceptance_suite_s"] == 1.5
 
 
 def test_table_names_every_page_and_target(report):
@@ -37,7 +43,12 @@ def test_table_names_every_page_and_target(report):
         assert name in text
 
 
-def test_bench_command_writes_json(tmp_path, capsys):
+def test_acceptance_suite_is_timed_against_the_simulator():
+    assert bench.acceptance_suite_seconds() > 0
+
+
+def test_bench_command_writes_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(bench, "acceptance_suite_seconds", lambda: None)
     path = tmp_path / "bench.json"
     assert main(["bench", "--merchants", "5", "--runs", "1", "--json", str(path)]) == 0
     written = json.loads(path.read_text())

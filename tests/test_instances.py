@@ -12,7 +12,15 @@ from models import User
 from models.db import dispose_engines, session_for
 from onboarding import api_tokens, checklist, clock, merchants
 from onboarding.access import actor_for
+from onboarding.i18n import translate
+from onboarding.passwords import hash_password
 from tests.conftest import POSTGRES_URL, ROOT, free_port, fresh_postgres_database, start_server
+
+
+PASSWORD = "correct horse battery staple"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -44,7 +52,8 @@ def two_instances(tmp_path):
             urls.append(f"http://127.0.0.1:{port}")
         database_url = database or f"sqlite:///{(data / 'onboarding.db').resolve()}"
         with session_for(database_url) as session:
-            user = User(email="li.wei@support.example.com", name="Li Wei", role="admin", created_at=clock.now())
+            user = User(email="li.wei@support.example.com", name="Li Wei", role="admin", created_at=clock.now(),
+                        password_hash=hash_password(PASSWORD))
             session.add(user)
             session.commit()
             token_row, token = api_tokens.create_token(session, actor_for(user), "CRM sync")
@@ -92,3 +101,41 @@ def test_a_token_revoked_once_is_refused_by_every_instance_at_once(two_instances
         api_tokens.revoke_token(session, two_instances["actor"], two_instances["token_id"])
     assert _get(first, token, "/api/v1/merchants").status_code == 401
     assert _get(second, token, "/api/v1/merchants").status_code == 401
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)")
+def test_a_merchant_created_in_the_browser_on_one_instance_is_seen_through_the_other(two_instances):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    first, second = two_instances["urls"]
+    label = lambda key: translate(key, "en")  # noqa: E731
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(first)
+            page.fill("input[name=email]", "li.wei@support.example.com")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form.auth-form button[type=submit]")
+            page.get_by_text("Signed in as Li Wei").wait_for(timeout=60000)
+            page.goto(f"{first}/new-merchant")
+            page.get_by_role("textbox", name=label("field.name") + " *", exact=True).fill("Nordic Knitwear")
+            page.get_by_role("textbox", name=label("field.website") + " *", exact=True).fill("https://nordicknit.example.se")
+            page.get_by_role("textbox", name=label("field.contact_name") + " *", exact=True).fill("Elsa Lindqvist")
+            page.get_by_role("textbox", name=label("field.contact_email") + " *", exact=True).fill("elsa@nordicknit.example.se")
+            page.get_by_role("textbox", name=label("field.country") + " *", exact=True).fill("SE")
+            page.get_by_role("button", name=label("action.create_merchant")).click()
+            page.wait_for_url("**/merchant?id=*", timeout=60000)
+
+            listed = _get(second, two_instances["token"], "/api/v1/merchants?search=nordic").json()["items"]
+            assert [item["name"] for item in listed] == ["Nordic Knitwear"]
+
+            # the session made on the first instance is valid on the second: nothing lives in one process
+            cookies = page.context.cookies()
+            other = browser.new_context()
+            other.add_cookies([{**cookie, "domain": "127.0.0.1", "path": "/"} for cookie in cookies])
+            elsewhere = other.new_page()
+            elsewhere.goto(second)
+            elsewhere.get_by_text("Signed in as Li Wei").wait_for(timeout=60000)
+        finally:
+            browser.close()
