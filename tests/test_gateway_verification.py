@@ -1,0 +1,144 @@
+"""Production verification (real 1 USD transaction, the merchant's refund), the notification endpoint check
+and the product link check: all against loopback servers only."""
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from models import ChecklistItem
+from models.gateway import GatewayRun
+from onboarding import checklist, credentials, verification
+from onboarding.config import get_settings
+from onboarding.errors import ValidationError
+from onboarding.gateway import client as api
+from onboarding.gateway.client import GatewayClient, ProductionRefused
+from onboarding.gateway.signature import verify
+from onboarding.gateway.simulator import engine
+from tests.gateway_servers import StubServer, start_simulator, stop
+
+PUBLIC = credentials.PUBLIC_ACCOUNT_A
+
+
+def item(session, merchant_id, key):
+    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id,
+                                                   ChecklistItem.item_key == key)).one()
+    session.refresh(row)
+    return row
+
+
+@pytest.fixture
+def production(session, admin, merchant, data_dir, monkeypatch):
+    """A simulator posing as production (the production base URL points at it), sharing this test's database."""
+    credentials.save(session, admin, merchant.id, "production", PUBLIC.client_id, PUBLIC.acc_id, PUBLIC.salt)
+    process, url = start_simulator(data_dir)
+    monkeypatch.setenv("PINGPONG_PRODUCTION_BASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+def real_purchase(session, amount: str) -> dict:
+    """A person's purchase on the merchant's site, made inside the simulator (the tool never pays in production)."""
+    signer = GatewayClient("http://unused.invalid", PUBLIC)
+    biz = {"merchantTransactionId": api.new_id("SHOP"), "requestId": api.new_id("REQ"), "amount": amount,
+           "currency": "USD", "captureDelayHours": 0,
+           "paymentMethod": {"type": "scheme", "cardInfo": {"number": "4111111111111111"}},
+           "customer": {"email": "support@example.com"}}
+    answer = engine.handle(session, api.PAY, signer.envelope(biz), "http://unused.invalid")
+    signer.close()
+    return json.loads(answer["bizContent"])
+
+
+def open_last_stage(session, admin, merchant):
+    for stage in range(1, 5):
+        checklist.override_gate(session, admin, merchant.id, stage, "verification test")
+
+
+def test_a_real_one_dollar_transaction_marks_the_item_done(session, admin, merchant, production):
+    purchase = real_purchase(session, "1.00")
+    outcome = verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
+    assert outcome.passed and outcome.run.environment == "production"
+    row = item(session, merchant.id, "real_transaction")
+    assert row.status == "done" and purchase["transactionId"] in row.value
+    assert verification.last_real_transaction(session, admin, merchant.id) == purchase["merchantTransactionId"]
+
+
+def test_a_real_transaction_of_another_amount_is_not_confirmed(session, admin, merchant, production):
+    purchase = real_purchase(session, "2.50")
+    outcome = verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
+    assert not outcome.passed
+    assert item(session, merchant.id, "real_transaction").status == "todo"
+
+
+def test_the_merchants_refund_is_verified_through_the_production_query(session, admin, merchant, production):
+    purchase = real_purchase(session, "1.00")
+    refunder = GatewayClient("http://unused.invalid", PUBLIC)
+    engine.handle(session, api.REFUND, refunder.envelope({
+        "merchantTransactionId": purchase["merchantTransactionId"], "merchantRefundId": "SHOP-RF-1",
+        "amount": "1.00", "currency": "USD"}), "http://unused.invalid")
+    refunder.close()
+    open_last_stage(session, admin, merchant)
+    outcome = verification.verify_merchant_refund(session, admin, merchant.id, purchase["merchantTransactionId"],
+                                                  merchant_refund_id="SHOP-RF-1")
+    assert outcome.passed
+    assert item(session, merchant.id, "merchant_refund").status == "approved"
+
+
+def test_the_tool_refuses_to_refund_in_production_itself(session, admin, merchant, production):
+    with pytest.raises(ProductionRefused):
+        verification.run_single(session, admin, merchant.id, "production", "refund",
+                                {"merchantTransactionId": "ANY", "amount": "1.00"})
+    run = session.exec(select(GatewayRun).where(GatewayRun.kind == "refund")).one()
+    assert run.status == "error"
+
+
+def test_bad_input_is_a_clear_message_and_nothing_is_sent(session, admin, merchant):
+    with pytest.raises(ValidationError):
+        verification.run_single(session, admin, merchant.id, "sandbox", "payment", {"amount": "1.999"})
+    with pytest.raises(ValidationError):
+        verification.verify_real_transaction(session, admin, merchant.id, "  ")
+    assert session.exec(select(GatewayRun)).all() == []
+
+
+def test_the_notification_endpoint_check_sends_a_signed_sample_and_wants_ok(session, admin, merchant):
+    replies = iter([(200, b"OK"), (200, b"received")])
+
+    def answer(_stub, _handler, _body):
+        status, body = next(replies)
+        return status, {"Content-Type": "text/plain"}, body
+
+    with StubServer(answer) as stub:
+        good = verification.check_notification_endpoint(session, admin, merchant.id, f"{stub.url}/pp",
+                                                        allow_private=True)
+        bad = verification.check_notification_endpoint(session, admin, merchant.id, f"{stub.url}/pp",
+                                                       allow_private=True)
+    assert good.passed and not bad.passed
+    sent = json.loads(stub.requests[0][2])
+    assert verify(sent, PUBLIC.salt) and json.loads(sent["bizContent"])["notifyType"] == "RECHARGE"
+
+
+def test_the_notification_endpoint_check_refuses_private_addresses(session, admin, merchant):
+    outcome = verification.check_notification_endpoint(session, admin, merchant.id, "https://10.0.0.7/notify")
+    assert not outcome.passed and outcome.detail["key"] == "gateway.outbound.private_address"
+
+
+def test_the_product_link_check_records_status_and_final_url(session, admin, merchant):
+    def answer(_stub, handler, _body):
+        if handler.path == "/p":
+            return 301, {"Location": "/product/1-usd"}, b""
+        return 200, {"Content-Type": "text/html"}, b"<h1>1 USD</h1>"
+
+    with StubServer(answer) as stub:
+        outcome = verification.check_product_link(session, admin, merchant.id, f"{stub.url}/p", allow_private=True)
+    assert outcome.passed
+    assert outcome.detail["params"]["final_url"] == f"{stub.url}/product/1-usd"
+
+
+def test_the_product_link_check_refuses_plain_http_and_loopback_by_default(session, admin, merchant):
+    outcome = verification.check_product_link(session, admin, merchant.id, "http://127.0.0.1:9/p")
+    assert not outcome.passed and outcome.detail["key"] == "gateway.outbound.https_only"
+    outcome = verification.check_product_link(session, admin, merchant.id, "https://127.0.0.1:9/p")
+    assert not outcome.passed and outcome.detail["key"] == "gateway.outbound.private_address"
