@@ -200,7 +200,8 @@ def submit(session: Session, actor: Actor, item_id: int, expected_version: int, 
 
 def normalise_identifiers(value: str) -> str:
     """`clientId / accId` as digits, where the clientId is the accId without its last three digits."""
-    parts = [part for part in value.replace(",", " ").replace("/", " ").split() if part]
+    parts = [part for part in value.replace(",", " ").replace("/", " ").replace(":", " ").split()
+             if part.lower() not in ("clientid", "accid")]
     if len(parts) != 2 or not all(part.isdigit() for part in parts):
         raise ValidationError("error.bad_identifiers")
     client_id, acc_id = sorted(parts, key=len)

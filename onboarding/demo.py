@@ -75,6 +75,9 @@ PLAN = [
 ]
 
 
+PROCESS_ITEMS = default_process().items
+
+
 def _staff(session: Session) -> list[User]:
     users = []
     for name, email, role in STAFF:
@@ -185,7 +188,10 @@ def seed(session: Session, actor: Actor | None = None, seed_value: int = 7) -> i
             continue
         owner = staff[number % len(staff)]
         owner_actor = actor_for(owner)
-        started = now - timedelta(days=rng.randint(12, 60), hours=rng.randint(0, 23))
+        # a merchant that got further started earlier: about one to two and a half days per item
+        planned = len(PROCESS_ITEMS) if depth is None else depth
+        idle_days = 0 if depth is None else rng.choice([0, 1, 2, 4, 9, 15])
+        started = now - timedelta(days=idle_days + max(planned, 1) * rng.uniform(1.0, 2.6) + rng.uniform(1, 4))
         with clock.frozen_at(started):
             merchant = merchants.create_merchant(session, actor_for(owner), merchants.MerchantInput(
                 name=name, website=f"https://{site}", contact_name=contact,
@@ -201,7 +207,6 @@ def seed(session: Session, actor: Actor | None = None, seed_value: int = 7) -> i
         contact_actor = actor_for(contact_user)
         items = checklist.applicable_items(process, merchant)
         todo = items if depth is None else items[:depth]
-        idle_days = 0 if depth is None else rng.choice([0, 1, 2, 4, 9, 15])
         span = max((now - timedelta(days=idle_days) - started).total_seconds() / 3600 - 30, 1.0)
         step = span / max(len(todo), 1)
         for index, item in enumerate(todo):

@@ -235,6 +235,7 @@ class ItemView:
     """One checklist row as the Merchant page shows it."""
 
     id: int
+    merchant_id: int
     key: str
     stage_index: int
     owner: str
@@ -275,7 +276,7 @@ def merchant_view(session: Session, actor: Actor, merchant_id: int) -> MerchantV
     statuses = {key: row.status for key, row in rows.items()}
     derived = checklist.derive(process, merchant, statuses, {o.stage_index for o in overrides})
     items = [
-        ItemView(id=row.id, key=item.key, stage_index=item.stage_index, owner=item.owner, evidence=item.evidence,
+        ItemView(id=row.id, merchant_id=row.merchant_id, key=item.key, stage_index=item.stage_index, owner=item.owner, evidence=item.evidence,
                  status=row.status, version=row.version, value=row.value, rejection_reason=row.rejection_reason,
                  updated_by=row.updated_by_name, updated_at=row.updated_at, submissions=submissions.get(row.id, []))
         for item in checklist.applicable_items(process, merchant)

@@ -23,7 +23,7 @@ st.caption(t("analytics.caption"))
 with db() as session:
     owners = {user.id: user.name for user in staff_users(session)}
 
-dates_col, owner_col, platform_col, mode_col, status_col = st.columns(5)
+dates_col, owner_col, platform_col, mode_col, status_col = st.columns([1.4, 1, 1, 1, 1])
 dates = dates_col.date_input(t("analytics.date_range"), value=(), format="YYYY-MM-DD", key="analytics_dates",
                              help=t("analytics.date_range_help"))
 owner_ids = owner_col.multiselect(t("analytics.owner"), list(owners), format_func=owners.get, key="analytics_owners")
@@ -52,16 +52,16 @@ def _days(value) -> str:
 
 kpis = report.kpis
 first, second = st.columns(3), st.columns(3)
-first[0].metric(t("analytics.kpi_active"), kpis["active"], border=True)
+first[0].metric(t("analytics.kpi_active"), kpis["active"], border=True, height="stretch")
 first[1].metric(t("analytics.kpi_launched_this_month"), kpis["launched_this_month"],
-                delta=kpis["launched_this_month"] - kpis["launched_last_month"], border=True,
+                delta=kpis["launched_this_month"] - kpis["launched_last_month"], border=True, height="stretch",
                 help=t("analytics.kpi_launched_help"))
-first[2].metric(t("analytics.kpi_launched_last_month"), kpis["launched_last_month"], border=True)
-second[0].metric(t("analytics.kpi_days_to_live"), _days(kpis["median_days_to_live"]), border=True,
+first[2].metric(t("analytics.kpi_launched_last_month"), kpis["launched_last_month"], border=True, height="stretch")
+second[0].metric(t("analytics.kpi_days_to_live"), _days(kpis["median_days_to_live"]), border=True, height="stretch",
                  delta=t("analytics.kpi_p90", days=_days(kpis["p90_days_to_live"])), delta_color="off",
                  delta_arrow="off", help=t("analytics.kpi_days_to_live_help"))
-second[1].metric(t("analytics.kpi_over_sla"), kpis["over_sla"], border=True, help=t("analytics.kpi_over_sla_help"))
-second[2].metric(t("analytics.kpi_idle", days=kpis["idle_days"]), kpis["idle"], border=True,
+second[1].metric(t("analytics.kpi_over_sla"), kpis["over_sla"], border=True, height="stretch", help=t("analytics.kpi_over_sla_help"))
+second[2].metric(t("analytics.kpi_idle", days=kpis["idle_days"]), kpis["idle"], border=True, height="stretch",
                  help=t("analytics.kpi_idle_help", days=kpis["idle_days"]))
 
 if kpis["merchants"] == 0:
@@ -71,7 +71,7 @@ if kpis["merchants"] == 0:
 
 def section(key: str, frame: pd.DataFrame, chart: alt.Chart) -> None:
     """A chart with its table one click away and a CSV of exactly that table."""
-    with st.container(border=True):
+    with st.container(border=True, height="stretch"):
         st.subheader(t(f"analytics.{key}_title"))
         st.caption(t(f"analytics.{key}_help"))
         chart_tab, table_tab = st.tabs([t("analytics.tab_chart"), t("analytics.tab_table")])
@@ -87,6 +87,10 @@ def section(key: str, frame: pd.DataFrame, chart: alt.Chart) -> None:
                            icon=":material/download:")
 
 
+LABELS = alt.Axis(labelLimit=240)  # stage and item names are long; never cut them short
+COUNTS = alt.Axis(tickMinStep=1, format="d")  # merchants come whole
+
+
 def tooltip(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> list[alt.Tooltip]:
     kinds = kinds or {}
     return [alt.Tooltip(field=column, type=kinds.get(column, "quantitative" if pd.api.types.is_numeric_dtype(
@@ -97,7 +101,8 @@ STAGE, REACHED, NOW = t("analytics.col_stage"), t("analytics.col_reached"), t("a
 funnel = pd.DataFrame([{STAGE: stage_names[row["stage"]], REACHED: row["reached"], NOW: row["current"]}
                        for row in report.funnel])
 funnel_chart = alt.Chart(funnel).mark_bar(color="#3b6fd8").encode(
-    x=alt.X(field=REACHED, type="quantitative"), y=alt.Y(field=STAGE, type="nominal", sort=stage_order, title=None),
+    x=alt.X(field=REACHED, type="quantitative", axis=COUNTS),
+    y=alt.Y(field=STAGE, type="nominal", sort=stage_order, title=None, axis=LABELS),
     tooltip=tooltip(funnel))
 
 STAYS, LOW, P25, MEDIAN, P75, P90, HIGH = (t(f"analytics.col_{name}") for name in
@@ -108,10 +113,11 @@ stays = pd.DataFrame([{STAGE: stage_names[row["stage"]], STAYS: row["stays"], LO
 if stays.empty:
     stays_chart = alt.Chart(stays).mark_bar()
 else:
-    base = alt.Chart(stays).encode(y=alt.Y(field=STAGE, type="nominal", sort=stage_order, title=None),
+    days = alt.Scale(domain=[0, float(stays[P90].max() or 1)], nice=True, clamp=True)
+    base = alt.Chart(stays).encode(y=alt.Y(field=STAGE, type="nominal", sort=stage_order, title=None, axis=LABELS),
                                    tooltip=tooltip(stays))
     stays_chart = alt.layer(
-        base.mark_rule(color="#8a94a6").encode(x=alt.X(field=LOW, type="quantitative",
+        base.mark_rule(color="#8a94a6").encode(x=alt.X(field=LOW, type="quantitative", scale=days,
                                                        title=t("analytics.axis_days")), x2=alt.X2(field=P90)),
         base.mark_bar(color="#f2a541", size=16).encode(x=alt.X(field=P25, type="quantitative"), x2=alt.X2(field=P75)),
         base.mark_tick(color="#1f2a44", thickness=3, size=20).encode(x=alt.X(field=MEDIAN, type="quantitative")),
@@ -124,8 +130,9 @@ weekly = pd.DataFrame([{WEEK: row["week"].isoformat(), STARTED: row["started"], 
 weekly_chart = alt.Chart(weekly).transform_fold([STARTED, LAUNCHED], as_=[SERIES, COUNT]).mark_bar().encode(
     x=alt.X(field=WEEK, type="ordinal", title=None, axis=alt.Axis(labelAngle=-40)),
     xOffset=alt.XOffset(field=SERIES, type="nominal"),
-    y=alt.Y(field=COUNT, type="quantitative"),
-    color=alt.Color(field=SERIES, type="nominal", scale=alt.Scale(range=["#3b6fd8", "#2bb673"]),
+    y=alt.Y(field=COUNT, type="quantitative", axis=COUNTS),
+    color=alt.Color(field=SERIES, type="nominal", scale=alt.Scale(domain=[STARTED, LAUNCHED],
+                                                                  range=["#3b6fd8", "#2bb673"]),
                     legend=alt.Legend(orient="top", title=None)),
     tooltip=[alt.Tooltip(field=WEEK, type="nominal"), alt.Tooltip(field=SERIES, type="nominal"),
              alt.Tooltip(field=COUNT, type="quantitative")])
@@ -137,8 +144,8 @@ workload = pd.DataFrame([{OWNER: row["owner"] or t("analytics.unassigned"), ACTI
                           LATE: row["over_sla"], IDLE: row["idle"]} for row in report.workload],
                         columns=[OWNER, ACTIVE, ON_SUPPORT, ON_MERCHANT, LATE, IDLE])
 workload_chart = alt.Chart(workload).transform_fold([ON_SUPPORT, ON_MERCHANT], as_=[WHO, COUNT]).mark_bar().encode(
-    y=alt.Y(field=OWNER, type="nominal", sort="-x", title=None),
-    x=alt.X(field=COUNT, type="quantitative", stack="zero"),
+    y=alt.Y(field=OWNER, type="nominal", sort="-x", title=None, axis=LABELS),
+    x=alt.X(field=COUNT, type="quantitative", stack="zero", axis=COUNTS),
     color=alt.Color(field=WHO, type="nominal", scale=alt.Scale(domain=[ON_SUPPORT, ON_MERCHANT],
                                                                range=["#d9534f", "#8a94a6"]),
                     legend=alt.Legend(orient="top", title=None)),
@@ -153,7 +160,7 @@ rejections = pd.DataFrame([{ITEM: pick(process.item(row["item_key"]).title, lang
                             REJECTIONS: row["rejections"], RATE: round(row["rate"] * 100, 1)}
                            for row in report.rejections], columns=[ITEM, STAGE, SUBMISSIONS, REJECTIONS, RATE])
 rejections_chart = alt.Chart(rejections).mark_bar(color="#d9534f").encode(
-    x=alt.X(field=RATE, type="quantitative"), y=alt.Y(field=ITEM, type="nominal", sort="-x", title=None),
+    x=alt.X(field=RATE, type="quantitative"), y=alt.Y(field=ITEM, type="nominal", sort="-x", title=None, axis=LABELS),
     tooltip=tooltip(rejections))
 
 left, right = st.columns(2)

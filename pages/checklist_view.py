@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from onboarding import checklist, clock, evidence
+from onboarding import checklist, clock, evidence, identifiers
 from onboarding.errors import DomainError
 from onboarding.i18n import pick
 from onboarding.process import default_process
@@ -73,13 +73,16 @@ def _submit_form(item, definition, key: str) -> None:
             left, right = st.columns(2)
             client_id = left.text_input("clientId", max_chars=64)
             acc_id = right.text_input("accId", max_chars=64)
-            value = f"{client_id} / {acc_id}" if client_id or acc_id else ""
+            salt = st.text_input(t("evidence.key"), type="password", max_chars=128, help=t("evidence.key_help"))
         else:
             value = st.text_area(t(f"evidence.prompt.{kind}"), max_chars=4000)
         note = st.text_input(t("merchant.note"), max_chars=2000)
         if not st.form_submit_button(t("action.submit"), type="primary"):
             return
-    if kind in ("image", "document"):
+    if kind == "identifier":
+        run_action(identifiers.submit_credentials, "flash.submitted", item_id=item.id,
+                   expected_version=item.version, client_id=client_id, acc_id=acc_id, salt=salt, note=note)
+    elif kind in ("image", "document"):
         if upload is None:
             st.error(t("error.file_required"))
             return
@@ -163,7 +166,7 @@ def render_stepper(derived) -> None:
 def render_item(item, actor, stage_open: bool) -> None:
     """One checklist item: title, badges, evidence, rejection reason, who/when, versions and actions."""
     definition = default_process().item(item.key)
-    with st.container(border=True):
+    with st.container(border=True, key=f"item_{item.key}"):
         info, actions = st.columns([4, 1.4], vertical_alignment="top")
         with info:
             st.markdown(f"**{STATUS_ICONS[item.status]} {pick(definition.title, language())}** &nbsp; "

@@ -22,7 +22,7 @@ now = clock.now()
 for entry in entries:
     definition = process.item(entry.item_key)
     waited = (now - entry.submitted_at).days if entry.submitted_at else 0
-    with st.container(border=True):
+    with st.container(border=True, key=f"queue_{entry.item_id}"):
         info, preview, actions = st.columns([2, 2, 1.2])
         with info:
             st.markdown(f"**{entry.merchant_name}**")
