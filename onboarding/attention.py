@@ -1,6 +1,5 @@
 """Stage SLAs, idleness and who holds the ball: which merchants need a nudge, most overdue first."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,7 +109,8 @@ def needs_attention(session: Session, actor: Actor, now: datetime | None = None)
         .where(flagged)
     )
     rows = []
-    for merchant_id, name, stage, entered, active_at, owner_id, owner_name, on_merchant, on_support in session.exec(query):
+    for (merchant_id, name, stage, entered, active_at, owner_id, owner_name, on_merchant,
+         on_support) in session.exec(query):
         in_stage, quiet = _days(entered, now), _days(active_at, now)
         sla = rules.sla_for(stage)
         sla_over = in_stage - sla if sla is not None and in_stage > sla else None
@@ -119,7 +119,7 @@ def needs_attention(session: Session, actor: Actor, now: datetime | None = None)
         rows.append({
             "id": merchant_id, "name": name, "stage": stage, "owner": owner_name, "owner_id": owner_id,
             "days_in_stage": int(in_stage), "sla_days": sla, "over_sla": sla_over is not None,
-            "days_over_sla": math.ceil(sla_over) if sla_over is not None else 0,
+            "days_over_sla": round(sla_over, 1) if sla_over is not None else 0,
             "days_idle": int(quiet), "idle": idle_over is not None,
             "waiting_on": waiting_label(on_merchant, on_support), "overdue_days": round(overdue, 2),
         })

@@ -79,7 +79,8 @@ def seed(session: Session, count: int, seed_value: int = 42, now: datetime | Non
         writer.add(Merchant, {
             "id": merchant_id, "name": f"Bench Merchant {merchant_id:05d}",
             "website": f"https://shop{merchant_id}.bench.example.com/", "contact_name": f"Contact {merchant_id}",
-            "contact_email": f"owner@shop{merchant_id}.bench.example.com", "country": rng.choice("US CN DE FR JP GB".split()),
+            "contact_email": f"owner@shop{merchant_id}.bench.example.com",
+            "country": rng.choice(("US", "CN", "DE", "FR", "JP", "GB")),
             "shop_platform": rng.choice(merchants.SHOP_PLATFORMS), "integration_mode": mode,
             "sandbox_account": sandbox, "uses_refunds": True, "uses_preauth": rng.random() < 0.2,
             "uses_3ds": rng.random() < 0.3, "owner_id": owner_id, "status": status, "current_stage": stage,

@@ -60,7 +60,8 @@ first[2].metric(t("analytics.kpi_launched_last_month"), kpis["launched_last_mont
 second[0].metric(t("analytics.kpi_days_to_live"), _days(kpis["median_days_to_live"]), border=True, height="stretch",
                  delta=t("analytics.kpi_p90", days=_days(kpis["p90_days_to_live"])), delta_color="off",
                  delta_arrow="off", help=t("analytics.kpi_days_to_live_help"))
-second[1].metric(t("analytics.kpi_over_sla"), kpis["over_sla"], border=True, height="stretch", help=t("analytics.kpi_over_sla_help"))
+second[1].metric(t("analytics.kpi_over_sla"), kpis["over_sla"], border=True, height="stretch",
+                 help=t("analytics.kpi_over_sla_help"))
 second[2].metric(t("analytics.kpi_idle", days=kpis["idle_days"]), kpis["idle"], border=True, height="stretch",
                  help=t("analytics.kpi_idle_help", days=kpis["idle_days"]))
 

@@ -28,8 +28,8 @@ def reason(row: dict) -> str:
     """Why the merchant is listed, in one line."""
     parts = []
     if row["over_sla"]:
-        parts.append(t("attention.reason_sla", stage=stage_names.get(row["stage"], "?"), days=row["days_in_stage"],
-                       sla=row["sla_days"], over=row["days_over_sla"]))
+        parts.append(t("attention.reason_sla", days=row["days_in_stage"], sla=row["sla_days"],
+                       over=f"{row['days_over_sla']:g}"))
     if row["idle"]:
         parts.append(t("attention.reason_idle", days=row["days_idle"]))
     return "; ".join(parts)
@@ -64,9 +64,9 @@ shown = shown.reset_index(drop=True)
 
 view = pd.DataFrame({
     t("attention.col_merchant"): shown["name"],
+    t("attention.col_stage"): shown["stage"].map(stage_names),
     t("attention.col_reason"): [reason(row) for row in shown.to_dict("records")],
     t("attention.col_waiting_on"): shown["waiting_on"].map(lambda who: t(f"attention.who_{who}")),
-    t("attention.col_stage"): shown["stage"].map(stage_names),
     t("attention.col_days_in_stage"): shown["days_in_stage"],
     t("attention.col_sla"): shown["sla_days"],
     t("attention.col_days_idle"): shown["days_idle"],

@@ -129,7 +129,8 @@ csv_col.download_button(t("pipeline_flags.download_csv"), lambda: exports.table_
                         file_name="onboarding-pipeline.csv", mime="text/csv", key="pipeline_csv", on_click="ignore",
                         icon=":material/download:")
 xlsx_col.download_button(t("pipeline_flags.download_xlsx"), lambda: exports.table_xlsx(shown_table()),
-                         file_name="onboarding-pipeline.xlsx", mime=exports.XLSX_MIME, key="pipeline_xlsx", on_click="ignore",
+                         file_name="onboarding-pipeline.xlsx", mime=exports.XLSX_MIME, key="pipeline_xlsx",
+                         on_click="ignore",
                          icon=":material/table_view:")
 chosen = selection.selection.rows if selection else []
 if chosen:

@@ -47,7 +47,7 @@ def build(session, now=NOW) -> dict[str, Merchant]:
     session.flush()
     # stages_days: days before `now` the merchant was created, then the length of each completed stay.
     made = {
-        # Over the 5-day SLA of the first stage (10 days there), recently active; the merchant must choose its account type.
+        # Over the first stage's 5-day SLA (10 days there), recently active; the merchant must choose its account.
         "Alpha": _merchant(session, now, li, "Alpha", stages_days=[10], stage=0,
                            items={"sandbox_account_type": "todo", "sandbox_credentials_work": "passed"}),
         # Within SLA but idle 9 days; its integration mode waits for support's review.
