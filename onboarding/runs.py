@@ -157,3 +157,17 @@ def detail_of(case: GatewayCase) -> dict:
 
 def exchanges_of(case: GatewayCase) -> list[dict]:
     return json.loads(case.exchanges) if case.exchanges else []
+
+
+def merchant_transaction_ids(session: Session, merchant_id: int, limit: int = 200) -> set[str]:
+    """Every merchantTransactionId the merchant's recent runs sent (callers check access)."""
+    found: set[str] = set()
+    rows = session.exec(select(GatewayCase.exchanges).join(GatewayRun, col(GatewayRun.id) == GatewayCase.run_id)
+                        .where(GatewayRun.merchant_id == merchant_id)
+                        .order_by(col(GatewayCase.id).desc()).limit(limit))
+    for text in rows:
+        for exchange in json.loads(text or "[]"):
+            biz = (exchange.get("request") or {}).get("bizContent") if isinstance(exchange, dict) else None
+            if isinstance(biz, dict) and biz.get("merchantTransactionId"):
+                found.add(str(biz["merchantTransactionId"]))
+    return found

@@ -1,5 +1,4 @@
-"""Checks that prove a merchant's integration: sandbox credentials, single calls, production transaction and refund,
-the merchant's notification endpoint and its product link."""
+"""Checks that prove an integration: sandbox credentials, single calls, production proof, endpoint and product link."""
 
 import time
 from dataclasses import dataclass

@@ -47,14 +47,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+_shared: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
-def shared_simulator(tmp_path_factory):
-    """One simulator process with its own database for the whole test session."""
-    process, url = start_simulator(tmp_path_factory.mktemp("simulator"), NOTIFICATION_RETRY_SCALE="0.001")
-    try:
-        yield url
-    finally:
-        stop(process)
+def shared_simulator(request, tmp_path_factory):
+    """One simulator process with its own database for the whole test session, stopped by pid at its end."""
+    # several test modules import this fixture; the process is started once and shared by all of them
+    if "url" not in _shared:
+        process, _shared["url"] = start_simulator(tmp_path_factory.mktemp("simulator"),
+                                                  NOTIFICATION_RETRY_SCALE="0.001")
+        request.config.add_cleanup(lambda: (stop(process), _shared.clear()))
+    return _shared["url"]
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from models import HistoryEvent
 from models.gateway import ReceivedNotification
 from onboarding import credentials
 from onboarding.gateway.client import GatewayClient, biz_json, new_id
-from onboarding.gateway.notifications import receive
+from onboarding import runs
+from onboarding.gateway.notifications import receive, received_for
 from onboarding.gateway.signature import signed
 from tests.test_gateway_client import card_payment
 
@@ -62,6 +63,16 @@ def test_a_notification_signed_with_a_merchants_own_salt_is_tied_to_that_merchan
     assert receive(session, json.dumps(body).encode())
     (row,) = rows(session)
     assert (row.merchant_id, row.notify_type) == (merchant.id, "REFUND")
+
+
+def test_a_notification_that_arrives_before_its_case_is_stored_is_still_listed_for_the_merchant(session, admin,
+                                                                                                merchant):
+    assert receive(session, json.dumps(notification(merchantTransactionId="EARLY-1")).encode())
+    assert received_for(session, merchant.id) == []
+    run = runs.start(session, admin, merchant.id, "sandbox", "payment", PUBLIC.acc_id)
+    runs.add_case(session, run, 0, "payment", "passed", {}, [{"request": {"bizContent": {
+        "merchantTransactionId": "EARLY-1"}}}], None, run.started_at, 5)
+    assert [row.merchant_transaction_id for row in received_for(session, merchant.id)] == ["EARLY-1"]
 
 
 def test_the_app_answers_200_ok_and_401_over_http_and_the_embedded_simulator_notifies_it(server):

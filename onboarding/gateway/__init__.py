@@ -35,3 +35,10 @@ def routes() -> list[BaseRoute]:
     from onboarding.gateway.simulator.app import create_app
 
     return [Route(NOTIFY_PATH, notify, methods=["POST"]), Mount(SIMULATOR_PREFIX, app=create_app())]
+
+
+def start_background() -> None:
+    """Start the simulator's notification worker now, so pending notifications resume right after a restart."""
+    from onboarding.gateway.simulator.delivery import ensure_worker
+
+    ensure_worker()

@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -12,6 +13,7 @@ from onboarding.access import Actor
 from onboarding.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B, decrypt
 from onboarding.errors import ValidationError
 from onboarding.gateway.signature import verify
+from onboarding.runs import merchant_transaction_ids
 
 GATEWAY_ACTOR = Actor(id=None, name="PingPong gateway", role="support")
 MAX_BODY = 256 * 1024
@@ -94,5 +96,10 @@ def receive(session: Session, raw: bytes) -> bool:
 
 def received_for(session: Session, merchant_id: int, limit: int = 100) -> list[ReceivedNotification]:
     """The newest verified notifications about one merchant's transactions (callers check access)."""
-    return list(session.exec(select(ReceivedNotification).where(ReceivedNotification.merchant_id == merchant_id)
+    # a notification can arrive before its case is stored, so the orders the merchant's runs sent match too
+    orders = merchant_transaction_ids(session, merchant_id)
+    mine = col(ReceivedNotification.merchant_id) == merchant_id
+    if orders:
+        mine = or_(mine, col(ReceivedNotification.merchant_transaction_id).in_(orders))
+    return list(session.exec(select(ReceivedNotification).where(mine, ReceivedNotification.signature_ok == True)  # noqa: E712
                              .order_by(col(ReceivedNotification.received_at).desc()).limit(limit)))

@@ -4,7 +4,7 @@ import html
 import json
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -72,8 +72,8 @@ def _page(language: str, title: str, body: str, status: int = 200) -> HTMLRespon
 def _result_page(txn, language: str) -> Response:
     if txn.pay_result_url and urlsplit(txn.pay_result_url).scheme in ("http", "https"):
         separator = "&" if "?" in txn.pay_result_url else "?"
-        return RedirectResponse(f"{txn.pay_result_url}{separator}merchantTransactionId={txn.merchant_transaction_id}"
-                                f"&status={txn.status}", status_code=303)
+        query = urlencode({"merchantTransactionId": txn.merchant_transaction_id, "status": txn.status})
+        return RedirectResponse(f"{txn.pay_result_url}{separator}{query}", status_code=303)
     text = translate("gateway.sim.result", language, status=txn.status,
                      id=txn.merchant_transaction_id)
     return _page(language, translate("gateway.sim.result_title", language), f"<p>{html.escape(text)}</p>")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.gateway import SimAccount, SimOperation, SimTransaction
@@ -106,10 +107,14 @@ def handle(session: Session, path: str, body: object, base_url: str) -> dict:
     context = Context(session, account, base_url.rstrip("/"), clock.now())
     try:
         code, answer = HANDLERS[path](context, biz)
+        session.commit()
     except Refusal as refusal:
         session.rollback()
         return _reply(account, sign_type, refusal.code, {}, refusal.detail)
-    session.commit()
+    except IntegrityError:
+        # two requests raced for the same merchantTransactionId or operation id: the first one wins
+        session.rollback()
+        return _reply(account, sign_type, codes.DUPLICATE, {})
     return _reply(account, sign_type, code, answer)
 
 
