@@ -23,16 +23,18 @@ st.caption(t("analytics.caption"))
 with db() as session:
     owners = {user.id: user.name for user in staff_users(session)}
 
+ALL = t("analytics.all")  # an empty choice means no narrowing
 dates_col, owner_col, platform_col, mode_col, status_col = st.columns([1.4, 1, 1, 1, 1])
 dates = dates_col.date_input(t("analytics.date_range"), value=(), format="YYYY-MM-DD", key="analytics_dates",
                              help=t("analytics.date_range_help"))
-owner_ids = owner_col.multiselect(t("analytics.owner"), list(owners), format_func=owners.get, key="analytics_owners")
+owner_ids = owner_col.multiselect(t("analytics.owner"), list(owners), format_func=owners.get, key="analytics_owners",
+                                  placeholder=ALL)
 platforms = platform_col.multiselect(t("analytics.platform"), SHOP_PLATFORMS, format_func=lambda p: t(f"platform.{p}"),
-                                     key="analytics_platforms")
+                                     key="analytics_platforms", placeholder=ALL)
 modes = mode_col.multiselect(t("analytics.mode"), INTEGRATION_MODES, format_func=lambda m: t(f"mode.{m}"),
-                             key="analytics_modes")
+                             key="analytics_modes", placeholder=ALL)
 statuses = status_col.multiselect(t("analytics.status"), STATUSES, format_func=lambda s: t(f"status.{s}"),
-                                  key="analytics_statuses")
+                                  key="analytics_statuses", placeholder=ALL)
 dates = tuple(dates) if isinstance(dates, (tuple, list)) else (dates,)
 filters = analytics.AnalyticsFilter(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else None,
                                     owner_ids=tuple(owner_ids), shop_platforms=tuple(platforms),

@@ -52,9 +52,11 @@ if frame.empty:
 
 owner_col, who_col = st.columns(2)
 owner_names = sorted({name or t("analytics.unassigned") for name in frame["owner"]})
-chosen_owners = owner_col.multiselect(t("attention.owner"), owner_names, key="attention_owners")
+chosen_owners = owner_col.multiselect(t("attention.owner"), owner_names, key="attention_owners",
+                                      placeholder=t("analytics.all"))
 chosen_waiting = who_col.multiselect(t("attention.waiting_on"), ["support", "merchant", "both", "nobody"],
-                                     format_func=lambda who: t(f"attention.who_{who}"), key="attention_waiting")
+                                     format_func=lambda who: t(f"attention.who_{who}"), key="attention_waiting",
+                                     placeholder=t("analytics.all"))
 shown = frame.assign(owner=frame["owner"].fillna(t("analytics.unassigned")))
 if chosen_owners:
     shown = shown[shown["owner"].isin(chosen_owners)]
