@@ -20,7 +20,7 @@ CONDITION_SQL = {
     "non_hosted": lambda: Merchant.integration_mode == "non_hosted",
 }
 MERCHANT_TURN = ("todo", "rejected")
-WAITING_LABELS = ("merchant", "support", "both", "nobody")
+WAITING_LABELS = ("support", "merchant", "both", "nobody")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Rules:
     idle_days: int
 
     def sla_for(self, stage: int) -> int | None:
+        """The SLA in days of stage `stage` (None once live)."""
         return self.sla_days.get(stage)
 
 

@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from models import ChecklistItem, HistoryEvent, Merchant, Submission, User
 from onboarding import clock, merchants
-from onboarding.checklist import COMPLETE
 from onboarding.process import default_process
 
 BATCH = 5000

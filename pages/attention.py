@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from onboarding import exports
-from onboarding.attention import needs_attention
+from onboarding.attention import WAITING_LABELS, needs_attention
 from onboarding.errors import DomainError
 from onboarding.i18n import pick
 from onboarding.process import default_process
@@ -54,7 +54,7 @@ owner_col, who_col = st.columns(2)
 owner_names = sorted({name or t("analytics.unassigned") for name in frame["owner"]})
 chosen_owners = owner_col.multiselect(t("attention.owner"), owner_names, key="attention_owners",
                                       placeholder=t("analytics.all"))
-chosen_waiting = who_col.multiselect(t("attention.waiting_on"), ["support", "merchant", "both", "nobody"],
+chosen_waiting = who_col.multiselect(t("attention.waiting_on"), WAITING_LABELS,
                                      format_func=lambda who: t(f"attention.who_{who}"), key="attention_waiting",
                                      placeholder=t("analytics.all"))
 shown = frame.assign(owner=frame["owner"].fillna(t("analytics.unassigned")))

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from onboarding import attention, clock
 from onboarding.access import AccessDenied, Actor
 from onboarding.merchants import pipeline
+from onboarding.process import CONDITIONS
 from tests import analytics_data
 from tests.analytics_data import NOW
 from tests.conftest import ROOT
@@ -38,6 +39,10 @@ def test_a_merchant_with_open_items_on_both_sides_waits_on_both(session, admin, 
     rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
     assert rows["Charlie"] == "both"
     assert "Golf" not in rows and "Delta" not in rows  # on hold and launched merchants are never flagged
+
+
+def test_every_item_condition_of_the_process_has_its_sql():
+    assert set(attention.CONDITION_SQL) == set(CONDITIONS)
 
 
 def test_waiting_label_names_who_must_act():
@@ -75,6 +80,8 @@ def test_attention_page_lists_the_merchants_with_reason_and_who_must_act(session
     assert list(table["Merchant"]) == ["Alpha", "Bravo"]
     assert list(table["Waiting on"]) == ["Merchant", "Support (PingPong)"]
     assert "SLA 5 days" in table["Reason"][0] and "no activity for 9 days" in table["Reason"][1]
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Download CSV", "Download record (Excel)"]
 
 
 def test_attention_page_filters_by_who_must_act(session, admin):
