@@ -112,7 +112,12 @@ def request(method: str, url: str, *, json_body: dict | None = None, follow_redi
             headers = {"Host": parts.hostname if default_port else f"{parts.hostname}:{port}",
                        "User-Agent": "pingpong-onboarding-check/1.0"}
             extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
-            built = client.build_request(method, pinned, json=json_body, headers=headers, extensions=extensions)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise OutboundFailed("gateway.outbound.timeout", seconds=int(timeout))
+            # one budget for the whole chain of redirects, not a fresh one per hop
+            built = client.build_request(method, pinned, json=json_body, headers=headers, extensions=extensions,
+                                         timeout=httpx.Timeout(remaining))
             try:
                 response = client.send(built, stream=True)
             except httpx.TimeoutException:

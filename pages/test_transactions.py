@@ -10,7 +10,9 @@ from onboarding.gateway.simulator.rules import RULE_KEYS
 from onboarding.i18n import translate
 from pages.common import current_actor, db, flash, language, show_error, show_flash, t
 
-VERDICT_ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "unavailable": "📡", "skipped": "⏭️", "running": "⏳"}
+VERDICT_ICONS = {"passed": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
+                 "error": ":orange[:material/gpp_maybe:]", "unavailable": ":orange[:material/cloud_off:]",
+                 "skipped": ":gray[:material/skip_next:]", "running": ":blue[:material/hourglass_top:]"}
 SANDBOX_OPERATIONS = verification.OPERATIONS
 PRODUCTION_OPERATIONS = ("query", "refund_query", "capture_query", "void_query")
 
@@ -135,12 +137,13 @@ with tab_suite:
         with db() as session:
             view = runs.run_view(session, actor, opened)
         if view.run.merchant_id == merchant_id and view.run.kind == "acceptance":
-            st.subheader(t("gateway.page.run_title", id=view.run.id))
-            st.dataframe(pd.DataFrame([{
+            result_box = st.container(key="tt_suite_result")
+            result_box.subheader(t("gateway.page.run_title", id=view.run.id))
+            result_box.dataframe(pd.DataFrame([{
                 "case": case.case_key, "title": t(f"gateway.case.{case.case_key}"),
-                "verdict": f"{VERDICT_ICONS.get(case.verdict, '')} {t(f'gateway.verdict_name.{case.verdict}')}",
+                "verdict": t(f"gateway.verdict_name.{case.verdict}"),
                 "detail": _detail_text(runs.detail_of(case)), "ms": case.duration_ms,
-            } for case in view.cases]), hide_index=True, key="tt_suite_result", column_config={
+            } for case in view.cases]), hide_index=True, key="tt_suite_table", column_config={
                 "case": t("gateway.page.col_case"), "title": t("gateway.page.col_title"),
                 "verdict": t("gateway.page.col_verdict"), "detail": t("gateway.page.col_detail"),
                 "ms": t("gateway.page.col_ms")})
@@ -283,7 +286,7 @@ with tab_history:
         st.dataframe(pd.DataFrame([{
             "id": run.id, "when": run.started_at, "kind": t(f"gateway.kind.{run.kind}"),
             "environment": t(f"gateway.env.{run.environment}"),
-            "status": f"{VERDICT_ICONS.get(run.status, '')} {t(f'gateway.verdict_name.{run.status}')}",
+            "status": t(f"gateway.verdict_name.{run.status}"),
             "who": run.actor_name, "summary": run.summary or ""} for run in history_rows]), hide_index=True,
             key="tt_history", column_config={
                 "id": "#", "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm:ss"),
@@ -291,7 +294,8 @@ with tab_history:
                 "status": t("gateway.page.col_status"), "who": t("history.who"),
                 "summary": t("gateway.page.col_detail")})
         chosen = st.selectbox(t("gateway.page.open_run"), [run.id for run in history_rows],
-                              format_func=lambda run_id: f"#{run_id}", key="tt_history_run")
+                              format_func=lambda run_id: f"#{run_id}",
+                              key=f"tt_history_run_{history_rows[0].id}")
         if chosen:
             with db() as session:
                 view = runs.run_view(session, actor, chosen)

@@ -160,3 +160,18 @@ def test_a_slow_site_times_out(transport):
         with pytest.raises(OutboundFailed) as failed:
             fetch(f"http://shop.test:{stub.port}/", transport, allow_private=True, timeout=0.3)
     assert "did not answer" in str(failed.value)
+
+
+def test_the_time_limit_covers_the_whole_redirect_chain(transport):
+    import time
+
+    def answer(_stub, handler, _body):
+        time.sleep(0.2)
+        hop = int(handler.path.strip("/"))
+        return 302, {"Location": f"/{hop + 1}"}, b""
+
+    with StubServer(answer) as stub:
+        with pytest.raises(OutboundFailed) as failed:
+            fetch(f"http://shop.test:{stub.port}/0", transport, allow_private=True, timeout=0.5)
+        assert len(stub.requests) <= 3
+    assert "did not answer" in str(failed.value)

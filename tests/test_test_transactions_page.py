@@ -43,6 +43,8 @@ def test_running_the_acceptance_suite_shows_a_row_per_case_and_turns_the_item_pa
     assert row.status == "passed"
     history = next(frame.value for frame in at.dataframe if "summary" in frame.value.columns)
     assert len(history) == 1
+    assert any(expander.label.endswith("Order with a decimal amount — passed · "
+                                       f"{result['ms'][0]} ms") for expander in at.expander)
 
 
 def test_a_single_payment_with_a_declined_card_shows_the_plain_words(session, admin, merchant, sandbox):
