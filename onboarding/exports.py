@@ -55,17 +55,16 @@ def _frame(rows: list[SQLModel], table) -> pd.DataFrame:
     return pd.DataFrame([{name: getattr(row, name) for name in columns} for row in rows], columns=columns)
 
 
-def _test_run_table():
-    """The gateway's test-run table, when that work has added one (looked up by name, so this stays optional)."""
+def _gateway_tables():
+    """The gateway's test-run and test-case tables, when that work has added them (looked up by name)."""
     try:
         from models import gateway
     except ImportError:
-        return None
-    for name in ("TestRun", "GatewayTestRun", "TestTransactionRun"):
-        table = getattr(gateway, name, None)
-        if table is not None and hasattr(table, "merchant_id"):
-            return table
-    return None
+        return None, None
+    runs = next((getattr(gateway, name) for name in ("GatewayRun", "TestRun", "GatewayTestRun")
+                 if hasattr(getattr(gateway, name, None), "merchant_id")), None)
+    cases = getattr(gateway, "GatewayCase", None)
+    return runs, cases if runs is not None and hasattr(cases, "run_id") else None
 
 
 def export_merchant_record(session: Session, actor: Actor, merchant_id: int) -> bytes:
@@ -90,10 +89,16 @@ def export_merchant_record(session: Session, actor: Actor, merchant_id: int) -> 
         "reviews": history[history["action"].isin(REVIEW_ACTIONS)],
         "overrides": _frame(overrides, StageOverride),
     }
-    test_runs = _test_run_table()
-    if test_runs is not None:
-        runs = session.exec(select(test_runs).where(col(test_runs.merchant_id) == merchant_id)).all()
-        sheets["test_runs"] = _frame(runs, test_runs)
+    run_table, case_table = _gateway_tables()
+    if run_table is not None:
+        of_merchant = select(run_table.id).where(col(run_table.merchant_id) == merchant_id)
+        runs = session.exec(select(run_table).where(col(run_table.merchant_id) == merchant_id)
+                            .order_by(run_table.id)).all()
+        sheets["test_runs"] = _frame(runs, run_table)
+        if case_table is not None:
+            cases = session.exec(select(case_table).where(col(case_table.run_id).in_(of_merchant))
+                                 .order_by(case_table.run_id, case_table.position)).all()
+            sheets["test_cases"] = _frame(cases, case_table)
     sheets["history"] = history.assign(
         detail=history["detail"].map(
             lambda text: json.dumps(json.loads(text), ensure_ascii=False) if isinstance(text, str) and text else ""))

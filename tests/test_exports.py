@@ -82,3 +82,20 @@ def test_pipeline_page_offers_csv_and_excel_and_flags_late_merchants(session, ad
     assert table.set_index("name")["flags"].to_dict()["Alpha"] == "Over SLA"
     at.toggle(key="pipeline_flagged_only").set_value(True).run()
     assert sorted(at.dataframe[0].value["name"]) == ["Alpha", "Bravo"]
+
+
+def test_merchant_record_includes_its_gateway_test_runs_and_cases(session, admin, dataset):
+    from models.gateway import GatewayCase, GatewayRun
+
+    charlie, delta = dataset["Charlie"], dataset["Delta"]
+    for merchant in (charlie, delta):
+        run = GatewayRun(merchant_id=merchant.id, environment="sandbox", kind="acceptance", status="passed",
+                         base_url="http://127.0.0.1:9/sandbox", actor_name="Li Wei", started_at=analytics_data.NOW)
+        session.add(run)
+        session.flush()
+        session.add(GatewayCase(run_id=run.id, position=0, case_key="A", verdict="passed", exchanges="[]",
+                                started_at=analytics_data.NOW, duration_ms=12))
+    session.commit()
+    sheets = pd.read_excel(io.BytesIO(exports.export_merchant_record(session, admin, charlie.id)), sheet_name=None)
+    assert list(sheets["test_runs"]["merchant_id"]) == [charlie.id]
+    assert list(sheets["test_cases"]["case_key"]) == ["A"]
