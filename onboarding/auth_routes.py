@@ -76,7 +76,7 @@ async def accept_invite(request: Request) -> Response:
 
     form = await request.form()
     token = str(form.get("token", ""))[:200]
-    name, password = str(form.get("name", ""))[:200], str(form.get("password", ""))[:1024]
+    name, password = str(form.get("full_name", ""))[:200], str(form.get("password", ""))[:1024]
     if password != str(form.get("password_again", ""))[:1024]:
         return RedirectResponse(f"/?invite={quote(token)}&error=passwords_differ", status_code=303)
 

@@ -63,9 +63,9 @@ def _submit_form(item, definition, key: str) -> None:
         if kind == "choice":
             value = st.selectbox(t("merchant.value"), definition.choices, format_func=lambda c: t(f"choice.{c}"))
         elif kind == "image":
-            upload = st.file_uploader(t("evidence.prompt.image"), type=["png", "jpg", "jpeg", "webp"])
+            upload = st.file_uploader(t("evidence.upload_image"), type=["png", "jpg", "jpeg", "webp"])
         elif kind == "document":
-            upload = st.file_uploader(t("evidence.prompt.document"), type=["pdf"])
+            upload = st.file_uploader(t("evidence.upload_document"), type=["pdf"])
             expires = st.date_input(t("evidence.expiry_date"), value=clock.now().date() + timedelta(days=365))
         elif kind == "link":
             value = st.text_input(t("evidence.prompt.link"), max_chars=2048, placeholder="https://")

@@ -59,7 +59,8 @@ def _accept_invitation(token: str) -> None:
     st.write(t("auth.invite_body", email=invitation.email))
     st.html(FORM_STYLE + "<form class='auth-form' method='post' action='/auth/accept-invite'>"
             f"<input type='hidden' name='token' value='{html.escape(token, quote=True)}'>"
-            + _field("name", t("auth.name"), extra="required autocomplete='name'")
+            # not "name": the HTML sanitiser drops name attributes that would shadow form properties
+            + _field("full_name", t("auth.name"), extra="required autocomplete='name'")
             + _field("password", t("auth.password_hint"), "password", extra="required minlength='12' "
                      "autocomplete='new-password'")
             + _field("password_again", t("auth.password_again"), "password", extra="required minlength='12' "

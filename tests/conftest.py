@@ -178,7 +178,8 @@ def server(tmp_path):
     """The real app served on a free loopback port, with its own data directory; stopped by pid."""
     port = free_port()
     data = tmp_path / "server-data"
-    process = start_server({"ONBOARDING_DATA_DIR": str(data), "PORT": str(port)}, port)
+    process = start_server({"ONBOARDING_DATA_DIR": str(data), "PORT": str(port),
+                            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port)
     try:
         yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port}
     finally:

@@ -86,3 +86,25 @@ def test_five_failures_lock_the_account_and_the_lock_lifts_after_the_window(app_
         session.add(throttle)
         session.commit()
     assert _login(server["url"], "lead@support.example.com", PASSWORD).status_code == 303
+
+
+def test_accepting_an_invitation_signs_the_merchant_in_once(app_with_user, merchant_input):
+    from onboarding import invitations
+    from onboarding.merchants import create_merchant
+
+    server, url = app_with_user
+    with session_for(url) as session:
+        merchant = create_merchant(session, SYSTEM, merchant_input)
+        _, token = invitations.invite(session, SYSTEM, merchant.id, "dev@aurora.example.com")
+    form = {"token": token, "full_name": "Dana Developer", "password": "a long enough password",
+            "password_again": "a long enough password"}
+    differ = httpx.post(f"{server['url']}/auth/accept-invite", data={**form, "password_again": "something else!"},
+                        timeout=20)
+    assert differ.status_code == 303 and differ.headers["location"].endswith("error=passwords_differ")
+    accepted = httpx.post(f"{server['url']}/auth/accept-invite", data=form, timeout=20)
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/"
+    with session_for(url) as session:
+        user = auth.resolve(session, accepted.cookies[auth.COOKIE_NAME])
+        assert (user.name, user.role, user.merchant_id) == ("Dana Developer", "merchant", merchant.id)
+    again = httpx.post(f"{server['url']}/auth/accept-invite", data=form, timeout=20)
+    assert again.headers["location"].endswith("error=invitation_used") and "set-cookie" not in again.headers

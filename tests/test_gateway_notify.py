@@ -101,3 +101,13 @@ def test_the_app_answers_200_ok_and_401_over_http_and_the_embedded_simulator_not
         engine.dispose()
     assert found is not None and found.signature_ok and found.status == "SUCCESS"
     assert sorted(row.signature_ok for row in kept) == [False, True, True]
+
+
+def test_the_simulator_is_mounted_only_when_sandbox_calls_use_it(data_dir, monkeypatch):
+    from onboarding import gateway
+    from onboarding.config import get_settings
+
+    assert [route.path for route in gateway.routes()] == ["/api/pingpong/notify", "/sandbox"]
+    monkeypatch.setenv("PINGPONG_SANDBOX_BASE_URL", "https://sandbox-acquirer-payment.pingpongx.com")
+    get_settings.cache_clear()
+    assert [route.path for route in gateway.routes()] == ["/api/pingpong/notify"]

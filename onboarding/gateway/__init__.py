@@ -31,10 +31,15 @@ async def notify(request: Request) -> PlainTextResponse:
 
 
 def routes() -> list[BaseRoute]:
-    """HTTP routes of the gateway area (simulator under /sandbox, notifications)."""
+    """HTTP routes of the gateway area: notifications, and the simulator under /sandbox when sandbox calls use it."""
+    from onboarding.config import get_settings
     from onboarding.gateway.simulator.app import create_app
 
-    return [Route(NOTIFY_PATH, notify, methods=["POST"]), Mount(SIMULATOR_PREFIX, app=create_app())]
+    served: list[BaseRoute] = [Route(NOTIFY_PATH, notify, methods=["POST"])]
+    # with a real sandbox configured, nobody needs the simulator, so it is not exposed at all
+    if get_settings().pingpong_sandbox_base_url is None:
+        served.append(Mount(SIMULATOR_PREFIX, app=create_app()))
+    return served
 
 
 def start_background() -> None:
