@@ -28,6 +28,9 @@ class Merchant(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_merchant_status_stage", "status", "current_stage"),
+        Index("ix_merchant_created_at", "created_at"),
+        Index("ix_merchant_launched_at", "launched_at"),
+        Index("ix_merchant_status_entered", "status", "stage_entered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,7 +58,10 @@ class Merchant(SQLModel, table=True):
 class ChecklistItem(SQLModel, table=True):
     """One checklist item of one merchant; `version` guards concurrent edits."""
 
-    __table_args__ = (UniqueConstraint("merchant_id", "item_key"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "item_key"),
+        Index("ix_checklistitem_merchant_stage", "merchant_id", "stage_index"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     merchant_id: int = Field(foreign_key="merchant.id", index=True)
@@ -103,7 +109,11 @@ class StageOverride(SQLModel, table=True):
 class HistoryEvent(SQLModel, table=True):
     """One line of a merchant's audit trail: who did what, when."""
 
-    __table_args__ = (Index("ix_history_merchant_time", "merchant_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_history_merchant_time", "merchant_id", "created_at"),
+        Index("ix_history_action_merchant_time", "action", "merchant_id", "created_at"),
+        Index("ix_history_action_item", "action", "item_key", "merchant_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     merchant_id: int | None = Field(default=None, foreign_key="merchant.id")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import checklist, comments, invitations, merchants
+from onboarding import checklist, comments, exports, invitations, merchants
 from onboarding.errors import DomainError, NotFound
 from onboarding.history import detail_of
 from onboarding.i18n import pick
@@ -59,6 +59,12 @@ def _invite_panel(merchant) -> None:
             waiting = invitations.pending(session, actor, merchant.id)
         for invitation in waiting:
             st.caption(t("invite.pending", email=invitation.email, date=invitation.expires_at.strftime("%Y-%m-%d")))
+
+
+def _record(merchant_id: int) -> bytes:
+    """The merchant's full onboarding record, built only when the download is clicked."""
+    with db() as session:
+        return exports.export_merchant_record(session, actor, merchant_id)
 
 
 def _comments(merchant) -> None:
@@ -125,6 +131,9 @@ with side:
                 if st.form_submit_button(t("action.save_owner")):
                     run_action(merchants.change_owner, "flash.owner_changed", merchant_id=merchant.id, owner_id=owner_id)
         _invite_panel(merchant)
+        st.download_button(t("attention.export_button"), data=lambda: _record(merchant.id),
+                           file_name=f"merchant-{merchant.id}-record.xlsx", mime=exports.XLSX_MIME,
+                           on_click="ignore", icon=":material/download:", use_container_width=True)
 
 render_stepper(view.derived)
 

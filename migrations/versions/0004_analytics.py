@@ -3,8 +3,8 @@
 Revision ID: 0004
 Revises: 0003
 
-Indexes for the query shapes of Analytics, Needs attention and the Pipeline flags. They live only here
-(no model change needed): mirror them in models/tables.py `__table_args__` if autogenerate should see them.
+Indexes for the query shapes of Analytics, Needs attention and the Pipeline flags (mirrored in the
+`__table_args__` of models/tables.py so autogenerate sees them).
 """
 
 from alembic import op  # noqa: F401
