@@ -7,11 +7,12 @@ from sqlalchemy import and_, case, false, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import ChecklistItem, Merchant, StageSetting, User
+from models import ChecklistItem, Merchant, User
 from onboarding import clock
 from onboarding.access import Actor, require_staff
 from onboarding.checklist import COMPLETE
 from onboarding.config import get_settings
+from onboarding.sla import stage_slas
 from onboarding.process import default_process
 
 # Merchant facts an item condition reads, as SQL (mirrors process.CONDITIONS).
@@ -37,9 +38,8 @@ class Rules:
 
 def load_rules(session: Session) -> Rules:
     """SLAs from the stage settings (process defaults where none is stored) and the idle threshold."""
-    stored = dict(session.exec(select(StageSetting.stage_key, StageSetting.sla_days)).all())
-    return Rules({stage.index: int(stored.get(stage.key, stage.sla_days)) for stage in default_process().stages},
-                 get_settings().idle_days)
+    by_key = stage_slas(session)
+    return Rules({stage.index: by_key[stage.key] for stage in default_process().stages}, get_settings().idle_days)
 
 
 def over_sla(rules: Rules, now: datetime):
