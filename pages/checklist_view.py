@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from onboarding import checklist, clock, evidence, identifiers
+from onboarding import checklist, clock, comments, evidence, identifiers
 from onboarding.errors import DomainError
 from onboarding.i18n import pick
 from onboarding.process import default_process
@@ -191,3 +191,19 @@ def render_item(item, actor, stage_open: bool) -> None:
                         show_submission(submission, actor, thumbnail=160)
         with actions:
             _actions(item, actor, stage_open)
+
+
+def render_conversation(messages, merchant_id: int, prompt: str) -> None:
+    """The merchant–support conversation and a box to add to it."""
+    if not messages:
+        st.info(t("comments.empty"))
+    for message in messages:
+        from_merchant = message.author_role == "merchant"
+        with st.chat_message("user" if from_merchant else "assistant",
+                             avatar=":material/storefront:" if from_merchant else ":material/support_agent:"):
+            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
+            st.markdown(message.body)
+    with st.form(f"comment_{merchant_id}", clear_on_submit=True, border=False):
+        body = st.text_area(prompt, max_chars=comments.MAX_COMMENT)
+        if st.form_submit_button(t("comments.send"), icon=":material/send:"):
+            run_action(comments.add_comment, "flash.comment_sent", merchant_id=merchant_id, body=body)

@@ -8,7 +8,7 @@ from onboarding.errors import DomainError, NotFound
 from onboarding.history import detail_of
 from onboarding.i18n import pick
 from onboarding.process import default_process
-from pages.checklist_view import render_item, render_stepper, run_action
+from pages.checklist_view import render_conversation, render_item, render_stepper, run_action
 from pages.common import db, language, require_actor, show_error, show_flash, t
 
 actor = require_actor(staff=True)
@@ -70,18 +70,7 @@ def _record(merchant_id: int) -> bytes:
 def _comments(merchant) -> None:
     with db() as session:
         messages = comments.comments_for(session, actor, merchant.id)
-    if not messages:
-        st.info(t("comments.empty"))
-    for message in messages:
-        with st.chat_message("user" if message.author_role == "merchant" else "assistant",
-                             avatar=":material/storefront:" if message.author_role == "merchant"
-                             else ":material/support_agent:"):
-            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
-            st.markdown(message.body)
-    with st.form("comment_form", clear_on_submit=True, border=False):
-        body = st.text_area(t("comments.write"), max_chars=comments.MAX_COMMENT)
-        if st.form_submit_button(t("comments.send"), icon=":material/send:"):
-            run_action(comments.add_comment, "flash.comment_sent", merchant_id=merchant.id, body=body)
+    render_conversation(messages, merchant.id, t("comments.write"))
 
 
 merchant_id = _merchant_id()

@@ -7,7 +7,7 @@ from onboarding import comments, merchants
 from onboarding.errors import DomainError
 from onboarding.i18n import pick
 from onboarding.process import default_process
-from pages.checklist_view import render_item, render_stepper, run_action
+from pages.checklist_view import render_conversation, render_item, render_stepper
 from pages.common import db, language, require_actor, show_error, show_flash, t
 
 actor = require_actor()
@@ -79,15 +79,4 @@ with tabs[1]:
     else:
         st.info(t("portal.no_submissions"))
 with tabs[2]:
-    for message in conversation:
-        with st.chat_message("user" if message.author_role == "merchant" else "assistant",
-                             avatar=":material/storefront:" if message.author_role == "merchant"
-                             else ":material/support_agent:"):
-            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
-            st.markdown(message.body)
-    if not conversation:
-        st.info(t("comments.empty"))
-    with st.form("portal_comment", clear_on_submit=True, border=False):
-        body = st.text_area(t("comments.write_support"), max_chars=comments.MAX_COMMENT)
-        if st.form_submit_button(t("comments.send"), icon=":material/send:"):
-            run_action(comments.add_comment, "flash.comment_sent", merchant_id=merchant.id, body=body)
+    render_conversation(conversation, merchant.id, t("comments.write_support"))

@@ -118,3 +118,18 @@ def test_create_user_command_reads_the_password_from_standard_input(data_dir):
         input="a merchant password\n", capture_output=True, text=True, cwd=ROOT,
         env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)})
     assert short.returncode == 2 and "needs its merchant" in short.stderr
+
+
+def test_a_merchant_message_reaches_support_and_nobody_else(database_url, session, admin, merchant_input):
+    mine, me = _merchant_with_user(session, admin, merchant_input, "Aurora Outdoor Gear")
+    other, _ = _merchant_with_user(session, admin, merchant_input, "Kyoto Tea House")
+    at = run_app(me)
+    next(a for a in at.text_area if a.label == "Message to PingPong support").input("Our sandbox salt changed")
+    next(b for b in at.button if b.label == "Send").click().run()
+    assert not at.exception
+    assert [c.body for c in comments.comments_for(session, admin, mine.id)] == ["Our sandbox salt changed"]
+    assert comments.comments_for(session, admin, other.id) == []
+    staff = run_app(admin, "pages/merchant.py")
+    staff.query_params["id"] = str(mine.id)
+    staff.run()
+    assert any("Our sandbox salt changed" in m.value for m in staff.markdown)

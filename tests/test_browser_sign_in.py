@@ -5,11 +5,15 @@ from onboarding.users import SYSTEM, create_user
 from tests.browser import chromium_browser, needs_chromium, sign_in
 
 
-@needs_chromium
-def test_sign_in_survives_a_reload_and_a_new_tab_and_sign_out_ends_it(server):
+def _lead(server) -> None:
     with session_for(f"sqlite:///{server['data_dir'] / 'onboarding.db'}") as session:
         create_user(session, SYSTEM, email="lead@support.example.com", name="Mei Lin", role="admin",
                     password="correct horse battery staple")
+
+
+@needs_chromium
+def test_sign_in_survives_a_reload_and_a_new_tab_and_sign_out_ends_it(server):
+    _lead(server)
     with chromium_browser() as browser:
         context = browser.new_context()
         page = context.new_page()
@@ -30,9 +34,7 @@ def test_sign_in_survives_a_reload_and_a_new_tab_and_sign_out_ends_it(server):
 
 @needs_chromium
 def test_wrong_password_shows_a_message_in_the_page(server):
-    with session_for(f"sqlite:///{server['data_dir'] / 'onboarding.db'}") as session:
-        create_user(session, SYSTEM, email="lead@support.example.com", name="Mei Lin", role="admin",
-                    password="correct horse battery staple")
+    _lead(server)
     with chromium_browser() as browser:
         page = browser.new_page()
         sign_in(page, server["url"], "lead@support.example.com", "not my password at all")

@@ -111,6 +111,13 @@ class Journey:
             page.wait_for_timeout(600)
             self.idle(page)
 
+    def test_transactions_for(self, page, merchant_name: str) -> None:
+        """Open Test transactions with one merchant chosen."""
+        self.open(page, "/test-transactions", "Test transactions")
+        page.locator(".st-key-tt_merchant").click()
+        page.get_by_role("option", name=merchant_name).click()
+        self.idle(page)
+
     def mark_done(self, page, merchant_id: str, keys: list[str]) -> None:
         self.open(page, f"/merchant?id={merchant_id}", FIRST["name"])
         for key in keys:
@@ -197,10 +204,7 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     # 4. stage 1: account type chosen and approved; the credentials check runs against the simulator
     journey.submit_item(jane, "sandbox_account_type")
     journey.review(admin)
-    journey.open(admin, "/test-transactions", "Test transactions")
-    admin.locator(".st-key-tt_merchant").click()
-    admin.get_by_role("option", name=FIRST["name"]).click()
-    journey.idle(admin)
+    journey.test_transactions_for(admin, FIRST["name"])
     admin.get_by_role("tab", name="Credentials").click()
     admin.locator(".st-key-tt_check_credentials button").click()
     journey.idle(admin)
@@ -210,10 +214,7 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     journey.open(jane, "/", "What we need from you next")
     journey.submit_item(jane, "integration_mode")
     journey.review(admin)
-    journey.open(admin, "/test-transactions", "Test transactions")
-    admin.locator(".st-key-tt_merchant").click()
-    admin.get_by_role("option", name=FIRST["name"]).click()
-    journey.idle(admin)
+    journey.test_transactions_for(admin, FIRST["name"])
     admin.locator(".st-key-tt_run_suite button").click()
     admin.get_by_text("Every case passed").wait_for(timeout=TIMEOUT)
     journey.idle(admin)
