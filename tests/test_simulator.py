@@ -189,3 +189,16 @@ def test_notifications_to_private_addresses_are_never_sent(tmp_path):
         row = session.exec(select(SimNotification)).one()
     engine.dispose()
     assert row.last_result.startswith("refused")
+
+
+def test_the_hosted_checkout_shows_a_decline_and_lets_the_shopper_try_again(a):
+    mtid = new_id("T")
+    url = a.pre_pay({"merchantTransactionId": mtid, "amount": "1.00", "currency": "USD",
+                     "captureDelayHours": 0}).biz["paymentUrl"]
+    empty = httpx.post(url, data={"number": ""}, timeout=10)
+    assert empty.status_code == 200 and "parameter is missing" in empty.text
+    declined = httpx.post(url, data={"number": "5204740000001002"}, timeout=10)
+    assert declined.status_code == 200 and "do not honour" in declined.text
+    paid = httpx.post(url, data={"number": "4111111111111111"}, timeout=10)
+    assert paid.status_code == 200 and "SUCCESS" in paid.text
+    assert a.query(merchant_transaction_id=mtid).biz["cardInfo"]["paymentBrand"] == "VISA"

@@ -103,9 +103,10 @@ async def checkout(request: Request) -> Response:
         txn = await run_in_threadpool(_pay, txn.id, card, email, _base_url(request))
         if txn.status == "PROCESSING":
             return RedirectResponse(engine.challenge_url(_base_url(request), txn), status_code=303)
-        if txn.status != "FAILED":
+        if txn.status not in ("FAILED", "INIT"):
             return _result_page(txn, language)
-        error = f"<p class='banner'>{html.escape(engine.description(txn.result_code))}</p>"
+        shown = txn.result_code if txn.status == "FAILED" else "102000"
+        error = f"<p class='banner'>{html.escape(engine.description(shown))}</p>"
     amount = f"{Decimal(txn.amount):.2f} {txn.currency}"
     cancel = ""
     if txn.pay_cancel_url and urlsplit(txn.pay_cancel_url).scheme in ("http", "https"):

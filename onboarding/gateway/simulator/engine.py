@@ -164,16 +164,9 @@ def _payment_biz(txn: SimTransaction, extra: dict | None = None) -> dict:
     }
     if txn.card_first6:
         biz["cardInfo"] = {"firstSixDigits": txn.card_first6, "lastFourDigits": txn.card_last4,
-                           "paymentBrand": rules.TEST_CARDS.get(_full_card(txn), "VISA"), "cardType": "CREDIT"}
+                           "paymentBrand": rules.brand(txn.card_first6), "cardType": "CREDIT"}
     biz.update(extra or {})
     return biz
-
-
-def _full_card(txn: SimTransaction) -> str:
-    for number in rules.TEST_CARDS:
-        if number.startswith(txn.card_first6 or "-") and number.endswith(txn.card_last4 or "-"):
-            return number
-    return ""
 
 
 def _new_token() -> str:
@@ -482,7 +475,13 @@ def pay_on_checkout(session: Session, txn: SimTransaction, card: dict, email: st
     """A shopper paid on the hosted checkout page: the same rules as unifiedPay."""
     account = find_account(session, txn.acc_id)
     context = Context(session, account, base_url.rstrip("/"), clock.now())
-    decide(context, txn, card, email)
+    try:
+        decide(context, txn, card, email)
+    except Refusal:
+        # no card number typed: the order stays open and the page asks again
+        session.rollback()
+        session.refresh(txn)
+        return txn
     session.add(txn)
     notify_payment(context, txn)
     session.commit()

@@ -36,6 +36,15 @@ class Refusal(Exception):
         self.detail = detail
 
 
+def brand(first_digits: str) -> str:
+    """The card scheme from the first digits, as far as the simulator needs it."""
+    if first_digits.startswith("4"):
+        return "VISA"
+    if first_digits[:2] in ("51", "52", "53", "54", "55") or first_digits[:1] == "2":
+        return "MASTERCARD"
+    return "UNKNOWN"
+
+
 def amount_of(raw, currency: str) -> Decimal:
     """The amount as a Decimal with at most the currency's decimals; 102000/106000 otherwise."""
     currency = str(currency or "").upper()
