@@ -16,11 +16,15 @@ from onboarding.config import get_settings
 from tests.conftest import ROOT, free_port
 
 
-def start_simulator(data_dir: Path, **env: str) -> tuple[subprocess.Popen, str]:
-    """`python -m onboarding simulator` on a free 127.0.0.1 port, waiting until it answers."""
+def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> tuple[subprocess.Popen, str]:
+    """`python -m onboarding simulator` on a free 127.0.0.1 port, waiting until it answers.
+
+    It shares the test's database (SQLite in `data_dir`, or the PostgreSQL one of that leg) unless `own_database`.
+    """
     port = free_port()
     environment = {**os.environ, "ONBOARDING_DATA_DIR": str(data_dir), **env}
-    environment.pop("DATABASE_URL", None)
+    if own_database:
+        environment.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -55,7 +59,7 @@ def shared_simulator(request, tmp_path_factory):
     """One simulator process with its own database for the whole test session, stopped by pid at its end."""
     # several test modules import this fixture; the process is started once and shared by all of them
     if "url" not in _shared:
-        process, _shared["url"] = start_simulator(tmp_path_factory.mktemp("simulator"),
+        process, _shared["url"] = start_simulator(tmp_path_factory.mktemp("simulator"), own_database=True,
                                                   NOTIFICATION_RETRY_SCALE="0.001")
         request.config.add_cleanup(lambda: (stop(process), _shared.clear()))
     return _shared["url"]

@@ -4,7 +4,7 @@
 import stat
 
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from models import ChecklistItem, HistoryEvent
 from models.db import dispose_engines
@@ -109,8 +109,8 @@ def test_an_unreachable_gateway_records_nothing_on_the_item(session, admin, merc
     assert item(session, merchant, "sandbox_credentials_work").status == "todo"
 
 
-def test_a_registered_self_registered_account_works_and_no_salt_is_stored_in_clear(session, admin, merchant,
-                                                                                  data_dir, monkeypatch):
+def registered_and_checked(session, admin, merchant, data_dir, monkeypatch) -> None:
+    """A self-registered account: unknown to the simulator, then registered, then working."""
     credentials.save(session, admin, merchant.id, "sandbox", CLIENT_ID, ACC_ID, SALT)
     credentials.save(session, admin, merchant.id, "production", CLIENT_ID, ACC_ID, SALT[::-1])
     process, url = start_simulator(data_dir)
@@ -128,6 +128,21 @@ def test_a_registered_self_registered_account_works_and_no_salt_is_stored_in_cle
         assert known.passed
     finally:
         stop(process)
+
+
+def test_a_registered_account_works_and_no_salt_is_in_any_column(session, admin, merchant, data_dir, monkeypatch):
+    registered_and_checked(session, admin, merchant, data_dir, monkeypatch)
+    everything = []
+    for table in SQLModel.metadata.sorted_tables:
+        everything += [str(value) for row in session.execute(table.select()) for value in row]
+    text = "\n".join(everything)
+    assert ACC_ID in text, "the test reads the right rows"
+    assert SALT not in text and SALT[::-1] not in text
+
+
+@pytest.mark.sqlite_only
+def test_the_database_file_never_contains_a_salt_in_clear(session, admin, merchant, data_dir, monkeypatch):
+    registered_and_checked(session, admin, merchant, data_dir, monkeypatch)
     session.close()
     dispose_engines()
     stored = b"".join(path.read_bytes() for path in data_dir.glob("onboarding.db*"))

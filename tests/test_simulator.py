@@ -131,14 +131,14 @@ def test_pre_pay_opens_a_hosted_checkout_where_a_test_card_pays(a):
 
 
 def test_a_restart_loses_nothing(tmp_path):
-    process, url = start_simulator(tmp_path / "sim")
+    process, url = start_simulator(tmp_path / "sim", own_database=True)
     try:
         with GatewayClient(url, PUBLIC_ACCOUNT_A) as client:
             biz = card_payment("4.56")
             client.pay(biz)
     finally:
         stop(process)
-    process, url = start_simulator(tmp_path / "sim")
+    process, url = start_simulator(tmp_path / "sim", own_database=True)
     try:
         with GatewayClient(url, PUBLIC_ACCOUNT_A) as client:
             found = client.query(merchant_transaction_id=biz["merchantTransactionId"])
@@ -155,7 +155,7 @@ def test_notifications_are_signed_and_retried_until_the_answer_is_2xx_ok(tmp_pat
         return status, {"Content-Type": "text/plain"}, body
 
     with StubServer(answer) as stub:
-        process, url = start_simulator(tmp_path / "sim", NOTIFICATION_RETRY_SCALE="0.01", ALLOW_PRIVATE_URLS="true")
+        process, url = start_simulator(tmp_path / "sim", own_database=True, NOTIFICATION_RETRY_SCALE="0.01", ALLOW_PRIVATE_URLS="true")
         try:
             with GatewayClient(url, PUBLIC_ACCOUNT_A) as client:
                 client.pay(card_payment(notificationUrl=f"{stub.url}/hooks/pingpong"))
@@ -177,7 +177,7 @@ def test_notifications_are_signed_and_retried_until_the_answer_is_2xx_ok(tmp_pat
 
 
 def test_notifications_to_private_addresses_are_never_sent(tmp_path):
-    process, url = start_simulator(tmp_path / "sim", NOTIFICATION_RETRY_SCALE="0.001")
+    process, url = start_simulator(tmp_path / "sim", own_database=True, NOTIFICATION_RETRY_SCALE="0.001")
     try:
         with GatewayClient(url, PUBLIC_ACCOUNT_A) as client:
             client.pay(card_payment(notificationUrl="https://10.0.0.1/notify"))
