@@ -10,8 +10,11 @@ from onboarding.startup import prepare
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Check the process file and migrate before the first request."""
+    """Check the process file and migrate before the first request; resume pending simulator notifications."""
+    from onboarding.gateway import start_background
+
     prepare()
+    start_background()
     yield
 
 
