@@ -20,8 +20,7 @@ def production_item(session, admin, merchant):
                                                     ChecklistItem.item_key == "production_credentials")).one()
 
 
-def test_production_key_is_stored_encrypted_and_the_item_shows_identifiers(session, merchant, production_item,
-                                                                        database_url):
+def test_production_key_is_stored_encrypted_and_the_item_shows_identifiers(session, merchant, production_item):
     developer = Actor(id=None, name="Dev", role="merchant", merchant_id=merchant.id)
     submission = identifiers.submit_credentials(session, developer, production_item.id, production_item.version,
                                                 "2099010100000000001", "2099010100000000001001", SALT)
@@ -29,6 +28,14 @@ def test_production_key_is_stored_encrypted_and_the_item_shows_identifiers(sessi
     assert SALT not in (submission.value or "")
     stored = credentials.shown(session, developer, merchant.id, "production")
     assert stored.acc_id == "2099010100000000001001" and SALT not in stored.masked_salt
+    assert credentials.for_signing(session, developer, merchant.id, "production").salt == SALT
+
+
+@pytest.mark.sqlite_only  # reads the SQLite file itself
+def test_the_database_file_never_holds_the_key_in_clear(session, merchant, production_item, database_url):
+    developer = Actor(id=None, name="Dev", role="merchant", merchant_id=merchant.id)
+    identifiers.submit_credentials(session, developer, production_item.id, production_item.version,
+                                   "2099010100000000001", "2099010100000000001001", SALT)
     assert SALT.encode() not in open(database_url.split("///", 1)[1], "rb").read()
 
 

@@ -24,6 +24,7 @@ def test_an_invitation_creates_a_merchant_user_once(session, admin, merchant):
     assert len(session.exec(select(User).where(User.role == "merchant")).all()) == 1
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_the_token_is_not_stored_in_clear(session, admin, merchant, database_url):
     _, token = invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
     stored = session.exec(select(Invitation)).one()
