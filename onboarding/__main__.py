@@ -12,9 +12,13 @@ from onboarding.startup import prepare
 
 
 def seed_demo(_args) -> int:
+    import logging
+
     from onboarding import demo
 
     prepare()
+    # hundreds of demo history rows would each become a log line; the summary below says what happened
+    logging.getLogger("onboarding").setLevel(logging.WARNING)
     with session_for(get_settings().resolved_database_url) as session:
         added = demo.seed(session)
     print(f"Demo data: {added} merchants added.")

@@ -98,6 +98,7 @@ class Journey:
             entries = page.locator("[class*='st-key-queue_']")
             if entries.count() == 0:
                 break
+            waiting = entries.count()
             entry = entries.first
             title = entry.inner_text()
             reason = next((why for label, why in reject.items() if label in title), None)
@@ -108,7 +109,9 @@ class Journey:
                 reject = {k: v for k, v in reject.items() if v != reason}
             else:
                 entry.get_by_role("button", name="Approve").click()
-            page.wait_for_timeout(600)
+            # the decision is stored once its entry has left the queue
+            page.wait_for_function("n => document.querySelectorAll('[class*=\"st-key-queue_\"]').length < n",
+                                   arg=waiting, timeout=TIMEOUT)
             self.idle(page)
 
     def test_transactions_for(self, page, merchant_name: str) -> None:
