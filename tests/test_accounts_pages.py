@@ -24,6 +24,7 @@ def run_app(actor: Actor | None = None, page: str | None = None) -> AppTest:
     if actor is not None:
         at.session_state["actor"] = actor
     if page:
+        at.run()  # app.py builds the navigation first, as in a browser
         at.switch_page(page)
     return at.run()
 

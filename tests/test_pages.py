@@ -13,8 +13,11 @@ APP = str(ROOT / "app.py")
 
 
 def open_page(actor: Actor, page: str | None = None, **query) -> AppTest:
+    """Run the app as `actor` (so app.py builds the navigation), then open `page` with `query`."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["actor"] = actor
+    if page or query:
+        at.run()
     if page:
         at.switch_page(page)
     for key, value in query.items():
@@ -141,3 +144,4 @@ def test_merchant_page_for_unknown_id_offers_a_choice(database_url, session, adm
     assert not at.exception
     assert "does not exist" in at.warning[0].value
     assert at.selectbox[-1].label == "Choose a merchant"
+
