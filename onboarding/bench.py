@@ -3,7 +3,6 @@
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -13,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -22,6 +20,7 @@ from models.db import dispose_engines, get_engine, session_for
 from onboarding import bench_data
 from onboarding.access import Actor
 from onboarding.config import get_settings
+from onboarding.processes import free_port, stop, wait_until_answering
 from onboarding.startup import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,39 +137,23 @@ def measure(dataset: Dataset, runs: int) -> dict[str, dict]:
             for name in paths}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _simulator(directory: Path):
     """`python -m onboarding simulator` on a free loopback port, stopped by its pid afterwards."""
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "ONBOARDING_DATA_DIR": str(directory), "NOTIFICATION_RETRY_SCALE": "0.001"}
     environment.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT,
                                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BenchError("the gateway simulator did not start")
-            try:
-                httpx.get(f"{url}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        try:
+            wait_until_answering(process, f"{url}/")
+        except RuntimeError as error:
+            raise BenchError(f"the gateway simulator did not start: {error}") from None
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def acceptance_suite_seconds() -> float | None:
@@ -187,7 +170,7 @@ def acceptance_suite_seconds() -> float | None:
 
     with tempfile.TemporaryDirectory(prefix="onboarding-bench-suite-") as temporary:
         with _simulator(Path(temporary) / "simulator") as url, \
-                _environment(Path(temporary) / "app", PINGPONG_SANDBOX_BASE_URL=url, PORT=str(_free_port())):
+                _environment(Path(temporary) / "app", PINGPONG_SANDBOX_BASE_URL=url, PORT=str(free_port())):
             prepare()
             with session_for(get_settings().resolved_database_url) as session:
                 admin = actor_for(create_user(session, SYSTEM, email="bench@example.com", name="Benchmark",

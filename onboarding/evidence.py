@@ -151,19 +151,29 @@ def _referenced(session: Session, sha256: str) -> bool:
     return session.get(EvidenceFile, sha256) is not None
 
 
-def read_file(session: Session, actor: Actor, submission_id: int) -> tuple[bytes, str, str]:
-    """The bytes, safe content type and display name of a submission's file, after the access check."""
+def describe_file(session: Session, actor: Actor, submission_id: int) -> tuple[str, str, str]:
+    """The digest, safe content type and display name of a submission's file, after the access check."""
     submission = session.get(Submission, submission_id)
     if submission is None or submission.file_sha256 is None:
         raise NotFound("error.file_not_found")
     require_merchant_access(actor, submission.merchant_id)
     stored = session.get(EvidenceFile, submission.file_sha256)
-    path = path_for(submission.file_sha256)
-    if stored is None or not path.exists():
+    if stored is None or not path_for(submission.file_sha256).exists():
         raise NotFound("error.file_not_found")
     content_type = stored.content_type if stored.content_type in (*IMAGE_TYPES.values(), PDF_TYPE) \
         else "application/octet-stream"
-    return path.read_bytes(), content_type, submission.file_name or "evidence"
+    return submission.file_sha256, content_type, submission.file_name or "evidence"
+
+
+def read_bytes(sha256: str) -> bytes:
+    """The stored bytes of a digest; callers check access first (describe_file)."""
+    return path_for(sha256).read_bytes()
+
+
+def read_file(session: Session, actor: Actor, submission_id: int) -> tuple[bytes, str, str]:
+    """The bytes, safe content type and display name of a submission's file, after the access check."""
+    sha256, content_type, name = describe_file(session, actor, submission_id)
+    return read_bytes(sha256), content_type, name
 
 
 def collect_orphans(session: Session) -> int:

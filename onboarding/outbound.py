@@ -16,7 +16,6 @@ MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
 
 Resolver = Callable[[str, int], list[str]]
 

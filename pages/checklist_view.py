@@ -29,12 +29,19 @@ def run_action(action, success_key: str, **kwargs) -> None:
     st.rerun()
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _stored_bytes(sha256: str) -> bytes:
+    """Evidence files never change (they are named by digest), so reruns need not read them again."""
+    return evidence.read_bytes(sha256)
+
+
 def show_submission(submission, actor, thumbnail: int = 260) -> None:
     """A submission's evidence: image thumbnail, PDF download, link or text."""
     if submission.file_sha256:
         try:
             with db() as session:
-                data, content_type, name = evidence.read_file(session, actor, submission.id)
+                sha256, content_type, name = evidence.describe_file(session, actor, submission.id)
+            data = _stored_bytes(sha256)
         except DomainError as error:
             show_error(error)
             return

@@ -6,16 +6,13 @@ marked `postgres`) run.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -25,6 +22,7 @@ from models.db import dispose_engines, get_engine
 from onboarding.access import Actor, actor_for
 from onboarding.config import get_settings
 from onboarding.merchants import MerchantInput, create_merchant
+from onboarding.processes import free_port, stop, wait_until_answering
 from onboarding.startup import prepare
 from onboarding.users import SYSTEM, create_user
 
@@ -147,12 +145,6 @@ def merchant(session, admin, merchant_input):
     return create_merchant(session, admin, merchant_input)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(env: dict, port: int) -> subprocess.Popen:
     """Start `streamlit run app.py` on `port` and wait until /api/health answers at all."""
     process = subprocess.Popen(
@@ -160,17 +152,8 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
          "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read().decode(errors='replace')}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("server did not start within 60 s")
+    wait_until_answering(process, f"http://127.0.0.1:{port}/api/health")
+    return process
 
 
 @pytest.fixture
@@ -183,9 +166,4 @@ def server(tmp_path):
     try:
         yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

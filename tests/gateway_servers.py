@@ -4,16 +4,15 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
 from onboarding.config import get_settings
-from tests.conftest import ROOT, free_port
+from onboarding.processes import free_port, stop, wait_until_answering  # noqa: F401  (stop: for tests)
+from tests.conftest import ROOT
 
 
 def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> tuple[subprocess.Popen, str]:
@@ -28,27 +27,8 @@ def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> t
     process = subprocess.Popen([sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"simulator exited: {process.stdout.read().decode(errors='replace')}")
-        try:
-            httpx.get(f"{url}/", timeout=1)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("simulator did not start within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a process we started, by its pid."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    wait_until_answering(process, f"{url}/")
+    return process, url
 
 
 _shared: dict[str, str] = {}

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from onboarding import merchants
+from onboarding import credentials, merchants, runs
 from onboarding.checklist import STATUSES
 from onboarding.i18n import catalogue, translate
 from onboarding.process import EVIDENCE_KINDS, OWNERS, default_process
@@ -31,6 +31,9 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"evidence.{e}" for e in EVIDENCE_KINDS} | {f"evidence.prompt.{e}" for e in EVIDENCE_KINDS}
     keys |= {f"choice.{c}" for item in default_process().items for c in item.choices}
     keys |= {f"role.{r}" for r in ("admin", "support", "merchant")}
+    keys |= {f"gateway.verdict_name.{v}" for v in runs.VERDICTS}
+    keys |= {f"gateway.page.suite_{s}" for s in runs.RUN_STATUSES}
+    keys |= {f"gateway.env.{e}" for e in credentials.ENVIRONMENTS}
     return keys
 
 

@@ -14,23 +14,12 @@ from onboarding import api_tokens, checklist, clock, merchants
 from onboarding.access import actor_for
 from onboarding.i18n import translate
 from onboarding.passwords import hash_password
+from onboarding.processes import stop
+from tests.browser import ARGS, CHROMIUM, needs_chromium
 from tests.conftest import POSTGRES_URL, ROOT, free_port, fresh_postgres_database, start_server
 
 
 PASSWORD = "correct horse battery staple"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
 
 @pytest.fixture
 def two_instances(tmp_path):
@@ -48,7 +37,7 @@ def two_instances(tmp_path):
         for _ in range(2):
             port = free_port()
             process = start_server(env, port)
-            stack.callback(_stop, process)
+            stack.callback(stop, process)
             urls.append(f"http://127.0.0.1:{port}")
         database_url = database or f"sqlite:///{(data / 'onboarding.db').resolve()}"
         with session_for(database_url) as session:
@@ -104,13 +93,13 @@ def test_a_token_revoked_once_is_refused_by_every_instance_at_once(two_instances
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)")
+@needs_chromium
 def test_a_merchant_created_in_the_browser_on_one_instance_is_seen_through_the_other(two_instances):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     first, second = two_instances["urls"]
     label = lambda key: translate(key, "en")  # noqa: E731
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page()
             page.goto(first)

@@ -2,9 +2,6 @@
 
 import io
 import json
-import logging
-import os
-import subprocess
 
 import httpx
 import pytest

@@ -66,3 +66,21 @@ def test_a_merchant_user_sees_only_their_own_merchant_in_the_pipeline(session, a
     create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other"))
     rows = pipeline(session, Actor(id=None, name="Emily", role="merchant", merchant_id=first.id))
     assert [row["id"] for row in rows] == [first.id]
+
+
+def test_owner_and_status_changes_are_checked_and_recorded(session, admin, merchant):
+    from onboarding.merchants import change_owner
+    from onboarding.users import create_user
+
+    colleague = create_user(session, admin, email="li@support.example.com", name="Li Wei", role="support",
+                            password="a support password")
+    change_owner(session, admin, merchant.id, colleague.id)
+    assert session.get(Merchant, merchant.id).owner_id == colleague.id
+    with pytest.raises(ValidationError):
+        change_owner(session, admin, merchant.id, 9999)
+    with pytest.raises(ValidationError):
+        change_status(session, admin, merchant.id, "paused-forever")
+    change_status(session, admin, merchant.id, "withdrawn", "Chose another provider")
+    actions = session.exec(select(HistoryEvent.action).where(HistoryEvent.merchant_id == merchant.id)).all()
+    assert actions.count("owner_changed") == 1 and actions.count("status_changed") == 1
+    assert [row["status"] for row in pipeline(session, admin)] == ["withdrawn"]

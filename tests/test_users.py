@@ -135,3 +135,17 @@ def test_a_merchant_user_cannot_administer_users(session, admin, merchant):
         with pytest.raises(AccessDenied):
             call()
     assert session.exec(select(AuthSession)).all() == []
+
+
+def test_admins_change_a_stages_sla_and_bad_values_are_refused(session, admin, support_user):
+    from onboarding import sla
+
+    assert sla.stage_slas(session)["sandbox"] == 5  # the process file's default
+    sla.set_sla(session, admin, "sandbox", 9)
+    assert sla.stage_slas(session)["sandbox"] == 9
+    for stage, days in (("sandbox", 0), ("sandbox", 400), ("nowhere", 3)):
+        with pytest.raises(ValidationError):
+            sla.set_sla(session, admin, stage, days)
+    with pytest.raises(AccessDenied):
+        sla.set_sla(session, actor_for(support_user), "sandbox", 2)
+    assert sla.stage_slas(session)["sandbox"] == 9
