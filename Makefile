@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# the address to listen on; an explicit one also keeps Streamlit from looking up the machine's external IP
+HOST ?= 127.0.0.1
 export PORT  # the app builds its own URLs (embedded simulator, invitation links) from it
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres demo bench install clean
+.PHONY: run test lint format test-postgres demo bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +20,19 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m onboarding migrate
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff: lint rules (import order included) and formatting; `make format` rewrites what `make lint` refuses
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # The database-facing tests again on PostgreSQL: TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/postgres
 test-postgres: $(STAMP)

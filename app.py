@@ -3,25 +3,30 @@
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from onboarding.routes import routes
-from onboarding.startup import prepare
+from onboarding.operations.startup import prepare
+from web import routes
+
+# Streamlit's older page discovery would run a file of pages/ alone on the first request to its URL and list every
+# file there in the sidebar (streamlit/streamlit issues 9624, 8860); the role-built navigation below is the only one.
+PagesManager.uses_pages_directory = False
 
 
 @asynccontextmanager
 async def lifespan(_app):
     """Check the process file and migrate before the first request; resume pending simulator notifications."""
-    from onboarding.gateway import start_background
+    from onboarding.gateway.simulator.delivery import ensure_worker
 
     prepare()
-    start_background()
+    ensure_worker()
     yield
 
 
 def _remember_language() -> None:
     """Switch the page language at once and remember it on the user."""
-    from onboarding.users import set_language
-    from pages.common import current_actor, db
+    from onboarding.accounts.users import set_language
+    from ui.context import current_actor, db
 
     choice = st.session_state["language_choice"]
     st.session_state["language"] = choice
@@ -39,28 +44,40 @@ def _pages(actor, t) -> dict:
         return {"": [st.Page("pages/portal.py", title=t("nav.portal"), icon=":material/storefront:", default=True)]}
     work = [
         st.Page("pages/pipeline.py", title=t("nav.pipeline"), icon=":material/view_kanban:", default=True),
-        st.Page("pages/review_queue.py", title=t("nav.review_queue"), icon=":material/fact_check:",
-                url_path="review"),
-        st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/notification_important:",
-                url_path="attention"),
+        st.Page("pages/review_queue.py", title=t("nav.review_queue"), icon=":material/fact_check:", url_path="review"),
+        st.Page(
+            "pages/attention.py",
+            title=t("nav.attention"),
+            icon=":material/notification_important:",
+            url_path="attention",
+        ),
         st.Page("pages/merchant.py", title=t("nav.merchant"), icon=":material/storefront:", url_path="merchant"),
-        st.Page("pages/new_merchant.py", title=t("nav.new_merchant"), icon=":material/add_business:",
-                url_path="new-merchant"),
+        st.Page(
+            "pages/new_merchant.py",
+            title=t("nav.new_merchant"),
+            icon=":material/add_business:",
+            url_path="new-merchant",
+        ),
     ]
     tools = [
-        st.Page("pages/test_transactions.py", title=t("nav.test_transactions"), icon=":material/credit_card:",
-                url_path="test-transactions"),
+        st.Page(
+            "pages/test_transactions.py",
+            title=t("nav.test_transactions"),
+            icon=":material/credit_card:",
+            url_path="test-transactions",
+        ),
         st.Page("pages/analytics.py", title=t("nav.analytics"), icon=":material/insights:", url_path="analytics"),
     ]
     if actor.is_admin:
-        tools.append(st.Page("pages/admin.py", title=t("nav.admin"), icon=":material/admin_panel_settings:",
-                             url_path="admin"))
+        tools.append(
+            st.Page("pages/admin.py", title=t("nav.admin"), icon=":material/admin_panel_settings:", url_path="admin")
+        )
     return {t("nav.section_work"): work, t("nav.section_tools"): tools}
 
 
 def main() -> None:
-    from onboarding.i18n import LANGUAGES
-    from pages.common import current_actor, language, sign_out, t
+    from onboarding.core.i18n import LANGUAGES
+    from ui.context import current_actor, language, sign_out, t
 
     st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
     actor = current_actor()
@@ -72,8 +89,13 @@ def main() -> None:
                 sign_out()
                 st.rerun()
         st.session_state["language_choice"] = language()
-        st.selectbox(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="language_choice",
-                     on_change=_remember_language)
+        st.selectbox(
+            t("sidebar.language"),
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            key="language_choice",
+            on_change=_remember_language,
+        )
     navigation.run()
 
 

@@ -1,15 +1,17 @@
 """Storage layer: SQLModel tables, the engine and sessions."""
 
-from models import gateway  # noqa: F401  (registers the gateway tables)
-from models import operations  # noqa: F401  (registers the API token table)
+from models import (
+    api_tokens,  # noqa: F401  (registers the API token table)
+    gateway,  # noqa: F401  (registers the gateway tables)
+)
 from models.tables import (
     AuthSession,
     ChecklistItem,
     Comment,
     EvidenceFile,
+    HistoryEvent,
     Invitation,
     LoginThrottle,
-    HistoryEvent,
     Merchant,
     StageOverride,
     StageSetting,

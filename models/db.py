@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _engines: dict[str, Engine] = {}
 

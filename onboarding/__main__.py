@@ -4,30 +4,29 @@ import argparse
 import sys
 from pathlib import Path
 
-from models.db import session_for
-from onboarding.backup import BackupError
-from onboarding.config import get_settings
-from onboarding.process import ProcessError
-from onboarding.startup import prepare
+from onboarding.core import database
+from onboarding.operations.backup import BackupError
+from onboarding.operations.startup import prepare
+from onboarding.process.definition import ProcessError
 
 
 def seed_demo(_args) -> int:
     import logging
 
-    from onboarding import demo
+    from onboarding.operations import demo
 
     prepare()
     # hundreds of demo history rows would each become a log line; the summary below says what happened
     logging.getLogger("onboarding").setLevel(logging.WARNING)
-    with session_for(get_settings().resolved_database_url) as session:
+    with database.session() as session:
         added = demo.seed(session)
     print(f"Demo data: {added} merchants added.")
     return 0
 
 
 def create_user_command(args) -> int:
-    from onboarding.errors import DomainError
-    from onboarding.users import SYSTEM, create_user
+    from onboarding.accounts.users import SYSTEM, create_user
+    from onboarding.core.errors import DomainError
 
     if sys.stdin.isatty():
         import getpass
@@ -37,9 +36,16 @@ def create_user_command(args) -> int:
         password = sys.stdin.readline().rstrip("\r\n")  # one line, no prompt when piped
     prepare()
     try:
-        with session_for(get_settings().resolved_database_url) as session:
-            user = create_user(session, SYSTEM, email=args.email, name=args.name or "", role=args.role,
-                               password=password, merchant_id=args.merchant)
+        with database.session() as session:
+            user = create_user(
+                session,
+                SYSTEM,
+                email=args.email,
+                name=args.name or "",
+                role=args.role,
+                password=password,
+                merchant_id=args.merchant,
+            )
     except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -56,17 +62,19 @@ def migrate_command(_args) -> int:
 def simulator_command(args) -> int:
     import uvicorn
 
-    from onboarding.gateway.simulator.app import create_app
+    from web.simulator import create_app
 
     prepare()
-    print(f"Sandbox simulator on http://{args.host}:{args.port} "
-          f"(set PINGPONG_SANDBOX_BASE_URL=http://{args.host}:{args.port} to use it)")
+    print(
+        f"Sandbox simulator on http://{args.host}:{args.port} "
+        f"(set PINGPONG_SANDBOX_BASE_URL=http://{args.host}:{args.port} to use it)"
+    )
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
 def backup_command(args) -> int:
-    from onboarding.backup import backup
+    from onboarding.operations.backup import backup
 
     manifest = backup(args.path)
     print(f"Backup written to {args.path}: {manifest['database']['kind']} database and {len(manifest['files'])} files.")
@@ -74,18 +82,20 @@ def backup_command(args) -> int:
 
 
 def restore_command(args) -> int:
-    from onboarding.backup import restore
+    from onboarding.operations.backup import restore
 
     manifest = restore(args.path)
-    print(f"Restored {args.path} (taken {manifest['created_at']}): {len(manifest['files'])} files. "
-          "Start the app (or run `python -m onboarding migrate`) to bring the schema up to date.")
+    print(
+        f"Restored {args.path} (taken {manifest['created_at']}): {len(manifest['files'])} files. "
+        "Start the app (or run `python -m onboarding migrate`) to bring the schema up to date."
+    )
     return 0
 
 
 def bench_command(args) -> int:
     from pathlib import Path
 
-    from onboarding import bench
+    from tools import bench
 
     if args.merchants < 1:
         print("error: --merchants must be at least 1", file=sys.stderr)
@@ -109,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", help="display name (default: from the e-mail)")
     create.set_defaults(run=create_user_command)
     commands.add_parser("migrate", help="check the process file and upgrade the database").set_defaults(
-        run=migrate_command)
+        run=migrate_command
+    )
     simulator = commands.add_parser("simulator", help="serve the PingPong sandbox simulator alone")
     simulator.add_argument("--port", type=int, default=8600)
     simulator.add_argument("--host", default="127.0.0.1")

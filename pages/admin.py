@@ -3,19 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import invitations, merchants, sla, users
-from onboarding.access import ROLES
-from onboarding.errors import DomainError
-from onboarding.i18n import pick
-from onboarding.process import default_process
-from pages.checklist_view import run_action
-from pages.common import db, language, require_actor, show_error, show_flash, t
+from onboarding.accounts import invitations, users
+from onboarding.core.access import ROLES
+from onboarding.core.errors import DomainError
+from onboarding.core.i18n import pick
+from onboarding.process import merchants, sla
+from onboarding.process.definition import default_process
+from ui.api_tokens import render_api_tokens
+from ui.checklist import run_action
+from ui.context import db, language, require_actor, show_error, show_flash, t
 
 actor = require_actor(admin=True)
 show_flash()
 st.title(t("nav.admin"))
 tab_users, tab_invites, tab_settings, tab_tokens = st.tabs(
-    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens")])
+    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens")]
+)
 
 with db() as session:
     accounts = users.list_users(session, actor)
@@ -24,16 +27,33 @@ with db() as session:
     slas = sla.stage_slas(session)
 
 with tab_users:
-    table = pd.DataFrame([{
-        "name": user.name, "email": user.email, "role": t(f"role.{user.role}"),
-        "merchant": merchant_names.get(user.merchant_id, "") if user.merchant_id else "",
-        "active": user.active, "can_sign_in": user.password_hash is not None,
-        "created": user.created_at} for user in accounts])
-    st.dataframe(table, hide_index=True, column_config={
-        "name": t("admin.name"), "email": t("auth.email"), "role": t("admin.role"), "merchant": t("nav.merchant"),
-        "active": st.column_config.CheckboxColumn(t("admin.active")),
-        "can_sign_in": st.column_config.CheckboxColumn(t("admin.can_sign_in")),
-        "created": st.column_config.DatetimeColumn(t("admin.created"), format="YYYY-MM-DD")})
+    table = pd.DataFrame(
+        [
+            {
+                "name": user.name,
+                "email": user.email,
+                "role": t(f"role.{user.role}"),
+                "merchant": merchant_names.get(user.merchant_id, "") if user.merchant_id else "",
+                "active": user.active,
+                "can_sign_in": user.password_hash is not None,
+                "created": user.created_at,
+            }
+            for user in accounts
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "name": t("admin.name"),
+            "email": t("auth.email"),
+            "role": t("admin.role"),
+            "merchant": t("nav.merchant"),
+            "active": st.column_config.CheckboxColumn(t("admin.active")),
+            "can_sign_in": st.column_config.CheckboxColumn(t("admin.can_sign_in")),
+            "created": st.column_config.DatetimeColumn(t("admin.created"), format="YYYY-MM-DD"),
+        },
+    )
     create, manage = st.columns(2)
     with create.container(border=True):
         st.subheader(t("admin.create_user"))
@@ -41,16 +61,28 @@ with tab_users:
             email = st.text_input(t("auth.email"))
             name = st.text_input(t("admin.name"))
             role = st.selectbox(t("admin.role"), ROLES, index=1, format_func=lambda r: t(f"role.{r}"))
-            merchant_id = st.selectbox(t("admin.merchant_for_role"), list(merchant_names), index=None,
-                                       format_func=merchant_names.get)
+            merchant_id = st.selectbox(
+                t("admin.merchant_for_role"), list(merchant_names), index=None, format_func=merchant_names.get
+            )
             password = st.text_input(t("auth.password_hint"), type="password")
             if st.form_submit_button(t("admin.create_user"), type="primary"):
-                run_action(users.create_user, "flash.user_created", email=email, name=name, role=role,
-                           password=password, merchant_id=merchant_id if role == "merchant" else None)
+                run_action(
+                    users.create_user,
+                    "flash.user_created",
+                    email=email,
+                    name=name,
+                    role=role,
+                    password=password,
+                    merchant_id=merchant_id if role == "merchant" else None,
+                )
     with manage.container(border=True):
         st.subheader(t("admin.manage_user"))
-        chosen = st.selectbox(t("admin.user"), [user.id for user in accounts], index=None,
-                              format_func={u.id: f"{u.name} <{u.email}>" for u in accounts}.get)
+        chosen = st.selectbox(
+            t("admin.user"),
+            [user.id for user in accounts],
+            index=None,
+            format_func={u.id: f"{u.name} <{u.email}>" for u in accounts}.get,
+        )
         user = next((u for u in accounts if u.id == chosen), None)
         if user is not None:
             if user.active:
@@ -65,22 +97,38 @@ with tab_users:
                 if st.form_submit_button(t("admin.reset_password")):
                     run_action(users.reset_password, "flash.user_changed", user_id=user.id, password=new_password)
             with st.form("change_role", border=False):
-                new_role = st.selectbox(t("admin.role"), ROLES, index=ROLES.index(user.role),
-                                        format_func=lambda r: t(f"role.{r}"))
-                new_merchant = st.selectbox(t("admin.merchant_for_role"), list(merchant_names), index=None,
-                                            format_func=merchant_names.get, key="role_merchant")
+                new_role = st.selectbox(
+                    t("admin.role"), ROLES, index=ROLES.index(user.role), format_func=lambda r: t(f"role.{r}")
+                )
+                new_merchant = st.selectbox(
+                    t("admin.merchant_for_role"),
+                    list(merchant_names),
+                    index=None,
+                    format_func=merchant_names.get,
+                    key="role_merchant",
+                )
                 if st.form_submit_button(t("admin.change_role")):
-                    run_action(users.change_role, "flash.user_changed", user_id=user.id, role=new_role,
-                               merchant_id=new_merchant if new_role == "merchant" else None)
+                    run_action(
+                        users.change_role,
+                        "flash.user_changed",
+                        user_id=user.id,
+                        role=new_role,
+                        merchant_id=new_merchant if new_role == "merchant" else None,
+                    )
 
 with tab_invites:
     if not waiting:
         st.info(t("admin.no_invitations"))
     for invitation in waiting:
         line, button = st.columns([4, 1])
-        line.markdown(t("admin.invitation_line", email=invitation.email,
-                        merchant=merchant_names.get(invitation.merchant_id, "?"),
-                        date=invitation.expires_at.strftime("%Y-%m-%d")))
+        line.markdown(
+            t(
+                "admin.invitation_line",
+                email=invitation.email,
+                merchant=merchant_names.get(invitation.merchant_id, "?"),
+                date=invitation.expires_at.strftime("%Y-%m-%d"),
+            )
+        )
         if button.button(t("admin.revoke"), key=f"revoke_{invitation.id}"):
             run_action(invitations.revoke, "flash.invitation_revoked", invitation_id=invitation.id)
 
@@ -88,9 +136,16 @@ with tab_settings:
     st.caption(t("admin.sla_help"))
     process = default_process()
     with st.form("sla_form"):
-        values = {stage.key: st.number_input(f"{stage.index + 1}. {pick(stage.title, language())}", min_value=1,
-                                             max_value=365, value=slas[stage.key], step=1)
-                  for stage in process.stages}
+        values = {
+            stage.key: st.number_input(
+                f"{stage.index + 1}. {pick(stage.title, language())}",
+                min_value=1,
+                max_value=365,
+                value=slas[stage.key],
+                step=1,
+            )
+            for stage in process.stages
+        }
         if st.form_submit_button(t("admin.save_slas"), type="primary"):
             try:
                 with db() as session:
@@ -103,9 +158,4 @@ with tab_settings:
                 st.success(t("admin.slas_saved"))
 
 with tab_tokens:
-    try:
-        from pages.api_tokens_panel import render_api_tokens
-    except ImportError:
-        st.info(t("common.coming_soon"))
-    else:
-        render_api_tokens(actor)
+    render_api_tokens(actor)

@@ -3,18 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import checklist, comments, exports, invitations, merchants
-from onboarding.errors import DomainError, NotFound
-from onboarding.history import detail_of
-from onboarding.i18n import pick
-from onboarding.process import default_process
-from pages.checklist_view import render_conversation, render_item, render_stepper, run_action
-from pages.common import db, language, require_actor, show_error, show_flash, t
+from onboarding.accounts import invitations
+from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.i18n import pick
+from onboarding.process import checklist, comments, merchants
+from onboarding.process.definition import default_process
+from onboarding.process.history import detail_of
+from onboarding.reports import exports
+from ui.checklist import render_conversation, render_item, render_stepper, run_action
+from ui.context import db, language, require_actor, show_error, show_flash, t
 
 actor = require_actor(staff=True)
 process = default_process()
 show_flash()
-
 
 
 def _merchant_id() -> int | None:
@@ -40,7 +41,7 @@ def _choose_merchant() -> None:
 
 
 def _invite_panel(merchant) -> None:
-    with st.popover(t("invite.button"), icon=":material/person_add:", use_container_width=True):
+    with st.popover(t("invite.button"), icon=":material/person_add:", width="stretch"):
         with st.form("invite_form", border=False):
             email = st.text_input(t("invite.email"), value=merchant.contact_email)
             if st.form_submit_button(t("invite.create"), type="primary"):
@@ -98,39 +99,61 @@ with head:
         f"-badge[{t(f'status.{merchant.status}')}] :gray-badge[{t(f'mode.{merchant.integration_mode}')}] "
         f":gray-badge[{t(f'platform.{merchant.shop_platform}')}] :gray-badge[{merchant.country}]"
     )
-    st.caption(f"{merchant.website} · {merchant.contact_name} <{merchant.contact_email}> · "
-               f"{t('pipeline.col_owner')}: {view.owner_name or '—'}")
+    st.caption(
+        f"{merchant.website} · {merchant.contact_name} <{merchant.contact_email}> · "
+        f"{t('pipeline.col_owner')}: {view.owner_name or '—'}"
+    )
 with side:
     st.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
     if actor.is_staff:
-        with st.popover(t("merchant.manage"), icon=":material/settings:", use_container_width=True):
+        with st.popover(t("merchant.manage"), icon=":material/settings:", width="stretch"):
             with st.form("status_form", border=False):
-                status = st.selectbox(t("pipeline.status"), merchants.STATUSES,
-                                      index=merchants.STATUSES.index(merchant.status),
-                                      format_func=lambda s: t(f"status.{s}"))
+                status = st.selectbox(
+                    t("pipeline.status"),
+                    merchants.MERCHANT_STATUSES,
+                    index=merchants.MERCHANT_STATUSES.index(merchant.status),
+                    format_func=lambda s: t(f"status.{s}"),
+                )
                 reason = st.text_input(t("merchant.reason_optional"))
                 if st.form_submit_button(t("action.save_status")):
-                    run_action(merchants.change_status, "flash.status_changed", merchant_id=merchant.id, status=status,
-                         reason=reason)
+                    run_action(
+                        merchants.change_status,
+                        "flash.status_changed",
+                        merchant_id=merchant.id,
+                        status=status,
+                        reason=reason,
+                    )
             owner_names = {user.id: user.name for user in owners}
             with st.form("owner_form", border=False):
-                owner_id = st.selectbox(t("pipeline.owner"), list(owner_names), format_func=owner_names.get,
-                                        index=list(owner_names).index(merchant.owner_id)
-                                        if merchant.owner_id in owner_names else None)
+                owner_id = st.selectbox(
+                    t("pipeline.owner"),
+                    list(owner_names),
+                    format_func=owner_names.get,
+                    index=list(owner_names).index(merchant.owner_id) if merchant.owner_id in owner_names else None,
+                )
                 if st.form_submit_button(t("action.save_owner")):
-                    run_action(merchants.change_owner, "flash.owner_changed", merchant_id=merchant.id, owner_id=owner_id)
+                    run_action(
+                        merchants.change_owner, "flash.owner_changed", merchant_id=merchant.id, owner_id=owner_id
+                    )
         _invite_panel(merchant)
-        st.download_button(t("attention.export_button"), data=lambda: _record(merchant.id),
-                           file_name=f"merchant-{merchant.id}-record.xlsx", mime=exports.XLSX_MIME,
-                           on_click="ignore", icon=":material/download:", use_container_width=True)
+        st.download_button(
+            t("attention.export_button"),
+            data=lambda: _record(merchant.id),
+            file_name=f"merchant-{merchant.id}-record.xlsx",
+            mime=exports.XLSX_MIME,
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
 
 render_stepper(view.derived)
 
 tab_labels = [f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages]
 current = view.derived.current_stage
-tabs = st.tabs(tab_labels + [t("comments.title"), t("merchant.history")],
-               default=tab_labels[min(current, len(tab_labels) - 1)])
-for stage, state, tab in zip(process.stages, view.derived.stages, tabs):
+tabs = st.tabs(
+    tab_labels + [t("comments.title"), t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)]
+)
+for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=False):
     with tab:
         if not state.is_open:
             st.info(t("merchant.stage_locked"), icon=":material/lock:")
@@ -139,12 +162,19 @@ for stage, state, tab in zip(process.stages, view.derived.stages, tabs):
                     with st.form(f"override_{stage.index}", border=False):
                         reason = st.text_area(t("merchant.override_reason"), max_chars=checklist.MAX_REASON)
                         if st.form_submit_button(t("action.override"), type="primary"):
-                            run_action(checklist.override_gate, "flash.overridden", merchant_id=merchant.id,
-                                 stage_index=stage.index, reason=reason)
+                            run_action(
+                                checklist.override_gate,
+                                "flash.overridden",
+                                merchant_id=merchant.id,
+                                stage_index=stage.index,
+                                reason=reason,
+                            )
         for override in view.overrides:
             if override.stage_index == stage.index:
-                st.warning(t("merchant.override_note", reason=override.reason,
-                             when=override.created_at.strftime("%Y-%m-%d")), icon=":material/gavel:")
+                st.warning(
+                    t("merchant.override_note", reason=override.reason, when=override.created_at.strftime("%Y-%m-%d")),
+                    icon=":material/gavel:",
+                )
         for item in view.items:
             if item.stage_index == stage.index:
                 render_item(item, actor, state.is_open)
@@ -157,18 +187,26 @@ with tabs[-1]:
         st.info(t("merchant.no_history"))
     else:
         item_titles = {item.key: pick(item.title, language()) for item in process.items}
-        timeline = pd.DataFrame([
-            {
-                "when": event.created_at,
-                "who": event.actor_name,
-                "what": t(f"event.{event.action}"),
-                "item": item_titles.get(event.item_key, ""),
-                "detail": ", ".join(f"{k}: {v}" for k, v in detail_of(event).items() if v not in (None, "")),
-            }
-            for event in view.events
-        ])
-        st.dataframe(timeline, hide_index=True, column_config={
-            "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),
-            "who": t("history.who"), "what": t("history.what"), "item": t("history.item"),
-            "detail": t("history.detail"),
-        })
+        timeline = pd.DataFrame(
+            [
+                {
+                    "when": event.created_at,
+                    "who": event.actor_name,
+                    "what": t(f"event.{event.action}"),
+                    "item": item_titles.get(event.item_key, ""),
+                    "detail": ", ".join(f"{k}: {v}" for k, v in detail_of(event).items() if v not in (None, "")),
+                }
+                for event in view.events
+            ]
+        )
+        st.dataframe(
+            timeline,
+            hide_index=True,
+            column_config={
+                "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),
+                "who": t("history.who"),
+                "what": t("history.what"),
+                "item": t("history.item"),
+                "detail": t("history.detail"),
+            },
+        )

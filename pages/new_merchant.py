@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from onboarding import merchants
-from onboarding.errors import DomainError
-from pages.common import require_actor, db, flash, show_error, t
+from onboarding.core.errors import DomainError
+from onboarding.process import merchants
+from ui.context import db, flash, require_actor, show_error, t
 
 actor = require_actor(staff=True)
 st.title(t("nav.new_merchant"))
@@ -19,16 +19,24 @@ with st.form("new_merchant", clear_on_submit=False):
     website = right.text_input(t("field.website") + " *", placeholder="https://shop.example.com", max_chars=2048)
     contact_name = left.text_input(t("field.contact_name") + " *", max_chars=200)
     contact_email = right.text_input(t("field.contact_email") + " *", placeholder="dev@example.com", max_chars=320)
-    country = left.text_input(t("field.country") + " *", placeholder="US", max_chars=2,
-                              help=t("new_merchant.country_help"))
-    shop_platform = right.selectbox(t("field.shop_platform"), merchants.SHOP_PLATFORMS,
-                                    format_func=lambda p: t(f"platform.{p}"))
-    integration_mode = left.selectbox(t("field.integration_mode"), merchants.INTEGRATION_MODES,
-                                      format_func=lambda m: t(f"mode.{m}"))
-    sandbox_account = right.selectbox(t("field.sandbox_account"), merchants.SANDBOX_ACCOUNTS,
-                                      format_func=lambda c: t(f"choice.{c}"))
-    owner_id = left.selectbox(t("field.owner"), list(owners), format_func=owners.get,
-                              index=list(owners).index(actor.id) if actor.id in owners else None)
+    country = left.text_input(
+        t("field.country") + " *", placeholder="US", max_chars=2, help=t("new_merchant.country_help")
+    )
+    shop_platform = right.selectbox(
+        t("field.shop_platform"), merchants.SHOP_PLATFORMS, format_func=lambda p: t(f"platform.{p}")
+    )
+    integration_mode = left.selectbox(
+        t("field.integration_mode"), merchants.INTEGRATION_MODES, format_func=lambda m: t(f"mode.{m}")
+    )
+    sandbox_account = right.selectbox(
+        t("field.sandbox_account"), merchants.SANDBOX_ACCOUNTS, format_func=lambda c: t(f"choice.{c}")
+    )
+    owner_id = left.selectbox(
+        t("field.owner"),
+        list(owners),
+        format_func=owners.get,
+        index=list(owners).index(actor.id) if actor.id in owners else None,
+    )
     with right:
         st.markdown(t("new_merchant.features"))
         uses_refunds = st.checkbox(t("field.uses_refunds"), value=True)
@@ -38,9 +46,18 @@ with st.form("new_merchant", clear_on_submit=False):
 
 if submitted:
     data = merchants.MerchantInput(
-        name=name, website=website, contact_name=contact_name, contact_email=contact_email, country=country,
-        shop_platform=shop_platform, integration_mode=integration_mode, owner_id=owner_id,
-        sandbox_account=sandbox_account, uses_refunds=uses_refunds, uses_preauth=uses_preauth, uses_3ds=uses_3ds,
+        name=name,
+        website=website,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        country=country,
+        shop_platform=shop_platform,
+        integration_mode=integration_mode,
+        owner_id=owner_id,
+        sandbox_account=sandbox_account,
+        uses_refunds=uses_refunds,
+        uses_preauth=uses_preauth,
+        uses_3ds=uses_3ds,
     )
     try:
         with db() as session:

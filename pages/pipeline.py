@@ -3,13 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import demo, exports
-from onboarding.attention import flag_pipeline_rows, load_rules
-from onboarding.i18n import pick
-from onboarding.merchants import (INTEGRATION_MODES, SHOP_PLATFORMS, STATUSES, PipelineFilter, has_merchants,
-                                  pipeline, staff_users)
-from onboarding.process import default_process
-from pages.common import require_actor, db, flash, language, show_flash, t
+from onboarding.core.i18n import pick
+from onboarding.operations import demo
+from onboarding.process.definition import default_process
+from onboarding.process.merchants import (
+    INTEGRATION_MODES,
+    MERCHANT_STATUSES,
+    SHOP_PLATFORMS,
+    PipelineFilter,
+    has_merchants,
+    pipeline,
+    staff_users,
+)
+from onboarding.reports import exports
+from onboarding.reports.attention import flag_pipeline_rows, load_rules
+from ui.context import db, flash, language, require_actor, show_flash, t
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -39,16 +47,20 @@ if empty:
 
 search_col, stage_col, owner_col, status_col = st.columns([2, 2, 2, 2])
 search = search_col.text_input(t("pipeline.search"), placeholder=t("pipeline.search_hint"), key="pipeline_search")
-stages = stage_col.multiselect(t("pipeline.stage"), list(stage_names), format_func=stage_names.get,
-                               key="pipeline_stages")
+stages = stage_col.multiselect(
+    t("pipeline.stage"), list(stage_names), format_func=stage_names.get, key="pipeline_stages"
+)
 owner_names = {user.id: user.name for user in owners}
-owner_ids = owner_col.multiselect(t("pipeline.owner"), list(owner_names), format_func=owner_names.get,
-                                  key="pipeline_owners")
-statuses = status_col.multiselect(t("pipeline.status"), STATUSES, format_func=lambda s: t(f"status.{s}"),
-                                  key="pipeline_statuses")
+owner_ids = owner_col.multiselect(
+    t("pipeline.owner"), list(owner_names), format_func=owner_names.get, key="pipeline_owners"
+)
+statuses = status_col.multiselect(
+    t("pipeline.status"), MERCHANT_STATUSES, format_func=lambda s: t(f"status.{s}"), key="pipeline_statuses"
+)
 
-flagged_only = st.toggle(t("pipeline_flags.only_flagged"), key="pipeline_flagged_only",
-                         help=t("pipeline_flags.only_flagged_help"))
+flagged_only = st.toggle(
+    t("pipeline_flags.only_flagged"), key="pipeline_flagged_only", help=t("pipeline_flags.only_flagged_help")
+)
 
 with db() as session:
     rows = pipeline(session, actor, PipelineFilter(tuple(stages), tuple(owner_ids), tuple(statuses), search))
@@ -57,9 +69,25 @@ rows = flag_pipeline_rows(rows, rules)
 if flagged_only:
     rows = [row for row in rows if row["over_sla"] or row["idle"]]
 
-frame = pd.DataFrame(rows, columns=["id", "name", "stage", "progress", "owner", "status", "days_in_stage",
-                                    "last_activity", "country", "shop_platform", "integration_mode", "website",
-                                    "over_sla", "idle"])
+frame = pd.DataFrame(
+    rows,
+    columns=[
+        "id",
+        "name",
+        "stage",
+        "progress",
+        "owner",
+        "status",
+        "days_in_stage",
+        "last_activity",
+        "country",
+        "shop_platform",
+        "integration_mode",
+        "website",
+        "over_sla",
+        "idle",
+    ],
+)
 metrics = st.columns(4)
 metrics[0].metric(t("pipeline.shown"), len(frame))
 metrics[1].metric(t("status.active"), int((frame["status"] == "active").sum()))
@@ -70,13 +98,15 @@ if frame.empty:
     st.info(t("pipeline.no_match"), icon=":material/filter_alt_off:")
     st.stop()
 
-FLAG_TEXT = {(late, quiet): " · ".join(t(f"pipeline_flags.{flag}") for flag, on in
-                                      (("over_sla", late), ("idle", quiet)) if on)
-             for late in (False, True) for quiet in (False, True)}
+FLAG_TEXT = {
+    (late, quiet): " · ".join(t(f"pipeline_flags.{flag}") for flag, on in (("over_sla", late), ("idle", quiet)) if on)
+    for late in (False, True)
+    for quiet in (False, True)
+}
 view = frame.assign(
     stage=frame["stage"].map(stage_names),
     # Translate each distinct value once, not once per row.
-    status=frame["status"].map({s: t(f"status.{s}") for s in STATUSES}),
+    status=frame["status"].map({s: t(f"status.{s}") for s in MERCHANT_STATUSES}),
     owner=frame["owner"].fillna("—"),
     integration_mode=frame["integration_mode"].map({m: t(f"mode.{m}") for m in INTEGRATION_MODES}),
     shop_platform=frame["shop_platform"].map({p: t(f"platform.{p}") for p in SHOP_PLATFORMS}),
@@ -84,8 +114,19 @@ view = frame.assign(
     progress=(frame["progress"] * 100).round(),
     flags=[FLAG_TEXT[(row["over_sla"], row["idle"])] for row in rows],
 )
-COLUMNS = ["name", "stage", "flags", "progress", "owner", "status", "days_in_stage", "last_activity", "country",
-           "shop_platform", "integration_mode"]
+COLUMNS = [
+    "name",
+    "stage",
+    "flags",
+    "progress",
+    "owner",
+    "status",
+    "days_in_stage",
+    "last_activity",
+    "country",
+    "shop_platform",
+    "integration_mode",
+]
 selection = st.dataframe(
     view,
     hide_index=True,
@@ -98,8 +139,9 @@ selection = st.dataframe(
         "name": st.column_config.TextColumn(t("pipeline.col_name"), pinned=True),
         "stage": st.column_config.TextColumn(t("pipeline.col_stage")),
         "flags": st.column_config.TextColumn(t("pipeline_flags.col_flags"), help=t("pipeline_flags.col_flags_help")),
-        "progress": st.column_config.ProgressColumn(t("pipeline.col_progress"), format="%d%%", min_value=0,
-                                                    max_value=100),
+        "progress": st.column_config.ProgressColumn(
+            t("pipeline.col_progress"), format="%d%%", min_value=0, max_value=100
+        ),
         "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
         "status": st.column_config.TextColumn(t("pipeline.col_status")),
         "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format="%d d"),
@@ -114,24 +156,43 @@ st.caption(t("pipeline.click_hint"))
 
 def shown_table():
     """Exactly the rows and columns the table shows, with the shown headers (and the merchant id)."""
-    headers = {"id": "ID", "name": t("pipeline.col_name"), "stage": t("pipeline.col_stage"),
-               "flags": t("pipeline_flags.col_flags"), "progress": t("pipeline.col_progress"),
-               "owner": t("pipeline.col_owner"), "status": t("pipeline.col_status"),
-               "days_in_stage": t("pipeline.col_days"), "last_activity": t("pipeline.col_last_activity"),
-               "country": t("pipeline.col_country"), "shop_platform": t("pipeline.col_platform"),
-               "integration_mode": t("pipeline.col_mode")}
+    headers = {
+        "id": "ID",
+        "name": t("pipeline.col_name"),
+        "stage": t("pipeline.col_stage"),
+        "flags": t("pipeline_flags.col_flags"),
+        "progress": t("pipeline.col_progress"),
+        "owner": t("pipeline.col_owner"),
+        "status": t("pipeline.col_status"),
+        "days_in_stage": t("pipeline.col_days"),
+        "last_activity": t("pipeline.col_last_activity"),
+        "country": t("pipeline.col_country"),
+        "shop_platform": t("pipeline.col_platform"),
+        "integration_mode": t("pipeline.col_mode"),
+    }
     return view[["id", *COLUMNS]].rename(columns=headers)
 
 
 # The files are built only when clicked, so a large pipeline renders as fast as a small one.
 csv_col, xlsx_col, _ = st.columns([1, 1, 4])
-csv_col.download_button(t("pipeline_flags.download_csv"), lambda: exports.table_csv(shown_table()),
-                        file_name="onboarding-pipeline.csv", mime="text/csv", key="pipeline_csv", on_click="ignore",
-                        icon=":material/download:")
-xlsx_col.download_button(t("pipeline_flags.download_xlsx"), lambda: exports.table_xlsx(shown_table()),
-                         file_name="onboarding-pipeline.xlsx", mime=exports.XLSX_MIME, key="pipeline_xlsx",
-                         on_click="ignore",
-                         icon=":material/table_view:")
+csv_col.download_button(
+    t("pipeline_flags.download_csv"),
+    lambda: exports.table_csv(shown_table()),
+    file_name="onboarding-pipeline.csv",
+    mime="text/csv",
+    key="pipeline_csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+xlsx_col.download_button(
+    t("pipeline_flags.download_xlsx"),
+    lambda: exports.table_xlsx(shown_table()),
+    file_name="onboarding-pipeline.xlsx",
+    mime=exports.XLSX_MIME,
+    key="pipeline_xlsx",
+    on_click="ignore",
+    icon=":material/table_view:",
+)
 chosen = selection.selection.rows if selection else []
 if chosen:
     st.switch_page("pages/merchant.py", query_params={"id": str(int(frame.iloc[chosen[0]]["id"]))})

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import comments, merchants
-from onboarding.errors import DomainError
-from onboarding.i18n import pick
-from onboarding.process import default_process
-from pages.checklist_view import render_conversation, render_item, render_stepper
-from pages.common import db, language, require_actor, show_error, show_flash, t
+from onboarding.core.errors import DomainError
+from onboarding.core.i18n import pick
+from onboarding.process import comments, merchants, transitions
+from onboarding.process.definition import default_process
+from ui.checklist import render_conversation, render_item, render_stepper
+from ui.context import db, language, require_actor, show_error, show_flash, t
 
 actor = require_actor()
 process = default_process()
@@ -27,8 +27,11 @@ except DomainError as error:
 merchant = view.merchant
 derived = view.derived
 st.title(t("portal.title", name=merchant.name))
-stage_title = (pick(process.stages[derived.current_stage].title, language())
-               if derived.current_stage < len(process.stages) else t("stage.completed"))
+stage_title = (
+    pick(process.stages[derived.current_stage].title, language())
+    if derived.current_stage < len(process.stages)
+    else t("stage.completed")
+)
 left, right = st.columns([3, 2], vertical_alignment="bottom")
 left.markdown(t("portal.current_stage", stage=stage_title))
 right.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
@@ -36,11 +39,13 @@ render_stepper(derived)
 
 open_stages = {state.index for state in derived.stages if state.is_open}
 mine = [item for item in view.items if item.owner == "merchant" and item.stage_index in open_stages]
-needed = sorted((item for item in mine if item.status in ("todo", "rejected")),
-                key=lambda item: (item.status != "rejected", item.stage_index))
+needed = sorted(
+    (item for item in mine if transitions.waiting_on(item.owner, item.status) == "merchant"),
+    key=lambda item: (item.rejection_reason is None, item.stage_index),  # answer rejections first
+)
 st.subheader(t("portal.next_title"))
 if not needed:
-    waiting = [item for item in mine if item.status == "submitted"]
+    waiting = [item for item in mine if transitions.waiting_on(item.owner, item.status) == "support"]
     if derived.current_stage >= len(process.stages):
         st.success(t("portal.all_done"), icon=":material/celebration:")
     elif waiting:
@@ -52,10 +57,12 @@ for item in needed:
 
 tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title")])
 with tabs[0]:
-    for stage, state in zip(process.stages, derived.stages):
+    for stage, state in zip(process.stages, derived.stages, strict=True):
         items = [item for item in view.items if item.stage_index == stage.index]
-        with st.expander(f"{stage.index + 1}. {pick(stage.title, language())} · {state.done}/{state.total}",
-                         expanded=stage.index == derived.current_stage):
+        with st.expander(
+            f"{stage.index + 1}. {pick(stage.title, language())} · {state.done}/{state.total}",
+            expanded=stage.index == derived.current_stage,
+        ):
             if not state.is_open:
                 st.caption(t("merchant.locked_hint"))
             for item in items:
@@ -65,17 +72,30 @@ with tabs[0]:
                     render_item(item, actor, state.is_open)
 with tabs[1]:
     rows = [
-        {"when": submission.created_at, "item": pick(process.item(item.key).title, language()),
-         "version": submission.number, "by": submission.created_by_name,
-         "evidence": submission.file_name or submission.value, "status": t(f"item_status.{item.status}")
-         if submission is item.submissions[0] else ""}
-        for item in view.items for submission in item.submissions
+        {
+            "when": submission.created_at,
+            "item": pick(process.item(item.key).title, language()),
+            "version": submission.number,
+            "by": submission.created_by_name,
+            "evidence": submission.file_name or submission.value,
+            "status": t(f"item_status.{item.status}") if submission is item.submissions[0] else "",
+        }
+        for item in view.items
+        for submission in item.submissions
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows).sort_values("when", ascending=False), hide_index=True, column_config={
-            "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),
-            "item": t("history.item"), "version": t("portal.version"), "by": t("history.who"),
-            "evidence": t("merchant.evidence"), "status": t("pipeline.status")})
+        st.dataframe(
+            pd.DataFrame(rows).sort_values("when", ascending=False),
+            hide_index=True,
+            column_config={
+                "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),
+                "item": t("history.item"),
+                "version": t("portal.version"),
+                "by": t("history.who"),
+                "evidence": t("merchant.evidence"),
+                "status": t("pipeline.status"),
+            },
+        )
     else:
         st.info(t("portal.no_submissions"))
 with tabs[2]:

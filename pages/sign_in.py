@@ -4,9 +4,9 @@ import html
 
 import streamlit as st
 
-from onboarding import invitations, users
-from onboarding.errors import DomainError
-from pages.common import db, flash, show_error, show_flash, t
+from onboarding.accounts import invitations, users
+from onboarding.core.errors import DomainError
+from ui.context import db, flash, show_error, show_flash, t
 
 show_flash()
 FORM_STYLE = (
@@ -18,8 +18,10 @@ FORM_STYLE = (
 
 
 def _field(name: str, label: str, kind: str = "text", value: str = "", extra: str = "") -> str:
-    return (f"<label for='{name}'>{html.escape(label)}</label><input id='{name}' name='{name}' type='{kind}' "
-            f"value='{html.escape(value, quote=True)}' {extra}>")
+    return (
+        f"<label for='{name}'>{html.escape(label)}</label><input id='{name}' name='{name}' type='{kind}' "
+        f"value='{html.escape(value, quote=True)}' {extra}>"
+    )
 
 
 def _first_admin() -> None:
@@ -57,15 +59,22 @@ def _accept_invitation(token: str) -> None:
     if problem:
         st.error(t(f"error.{problem}", field=t("field.contact_name"), minimum=12, maximum=1024))
     st.write(t("auth.invite_body", email=invitation.email))
-    st.html(FORM_STYLE + "<form class='auth-form' method='post' action='/auth/accept-invite'>"
-            f"<input type='hidden' name='token' value='{html.escape(token, quote=True)}'>"
-            # not "name": the HTML sanitiser drops name attributes that would shadow form properties
-            + _field("full_name", t("auth.name"), extra="required autocomplete='name'")
-            + _field("password", t("auth.password_hint"), "password", extra="required minlength='12' "
-                     "autocomplete='new-password'")
-            + _field("password_again", t("auth.password_again"), "password", extra="required minlength='12' "
-                     "autocomplete='new-password'")
-            + f"<button type='submit'>{html.escape(t('auth.set_password'))}</button></form>")
+    st.html(
+        FORM_STYLE + "<form class='auth-form' method='post' action='/auth/accept-invite'>"
+        f"<input type='hidden' name='token' value='{html.escape(token, quote=True)}'>"
+        # not "name": the HTML sanitiser drops name attributes that would shadow form properties
+        + _field("full_name", t("auth.name"), extra="required autocomplete='name'")
+        + _field(
+            "password", t("auth.password_hint"), "password", extra="required minlength='12' autocomplete='new-password'"
+        )
+        + _field(
+            "password_again",
+            t("auth.password_again"),
+            "password",
+            extra="required minlength='12' autocomplete='new-password'",
+        )
+        + f"<button type='submit'>{html.escape(t('auth.set_password'))}</button></form>"
+    )
 
 
 def _sign_in() -> None:
@@ -73,10 +82,13 @@ def _sign_in() -> None:
     st.caption(t("auth.sign_in_body"))
     if st.query_params.get("login") == "failed":
         st.error(t("auth.failed"), icon=":material/error:")
-    st.html(FORM_STYLE + "<form class='auth-form' method='post' action='/auth/login'>"
-            + _field("email", t("auth.email"), "email", extra="required autocomplete='username'")
-            + _field("password", t("auth.password"), "password", extra="required autocomplete='current-password'")
-            + f"<button type='submit'>{html.escape(t('auth.sign_in'))}</button></form>")
+    st.html(
+        FORM_STYLE
+        + "<form class='auth-form' method='post' action='/auth/login'>"
+        + _field("email", t("auth.email"), "email", extra="required autocomplete='username'")
+        + _field("password", t("auth.password"), "password", extra="required autocomplete='current-password'")
+        + f"<button type='submit'>{html.escape(t('auth.sign_in'))}</button></form>"
+    )
     try:
         sso = bool(st.secrets.get("auth"))
     except Exception:  # no secrets file: single sign-on is off

@@ -3,16 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding import acceptance, credentials, merchants, runs, verification
-from onboarding.errors import DomainError
-from onboarding.gateway import codes, notifications
+from onboarding.core.errors import DomainError
+from onboarding.core.i18n import translate
+from onboarding.gateway import acceptance, codes, credentials, notifications, runs, verification
 from onboarding.gateway.simulator.rules import RULE_KEYS
-from onboarding.i18n import translate
-from pages.common import current_actor, db, flash, language, show_error, show_flash, t
+from onboarding.process import merchants
+from ui.context import current_actor, db, flash, language, show_error, show_flash, t
 
-VERDICT_ICONS = {"passed": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
-                 "error": ":orange[:material/gpp_maybe:]", "unavailable": ":orange[:material/cloud_off:]",
-                 "skipped": ":gray[:material/skip_next:]", "running": ":blue[:material/hourglass_top:]"}
+VERDICT_ICONS = {
+    "passed": ":green[:material/check_circle:]",
+    "failed": ":red[:material/cancel:]",
+    "error": ":orange[:material/gpp_maybe:]",
+    "unavailable": ":orange[:material/cloud_off:]",
+    "skipped": ":gray[:material/skip_next:]",
+    "running": ":blue[:material/hourglass_top:]",
+}
 SANDBOX_OPERATIONS = verification.OPERATIONS
 PRODUCTION_OPERATIONS = ("query", "refund_query", "capture_query", "void_query")
 
@@ -85,8 +90,13 @@ ids = list(names)
 index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in names else 0
 left, right = st.columns([3, 2])
 merchant_id = left.selectbox(t("merchant.choose"), ids, index=index, format_func=names.get, key="tt_merchant")
-environment = right.radio(t("gateway.page.environment"), credentials.ENVIRONMENTS, horizontal=True,
-                          format_func=lambda e: t(f"gateway.env.{e}"), key="tt_environment")
+environment = right.radio(
+    t("gateway.page.environment"),
+    credentials.ENVIRONMENTS,
+    horizontal=True,
+    format_func=lambda e: t(f"gateway.env.{e}"),
+    key="tt_environment",
+)
 st.query_params["id"] = str(merchant_id)
 
 with db() as session:
@@ -102,11 +112,17 @@ else:
     account = t("gateway.page.no_account")
 st.caption(f"{t('gateway.page.target')}: `{base}` ({where}) · {account}")
 
-tab_suite, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs([
-    t("gateway.page.tab_suite"), t("gateway.page.tab_single"), t("gateway.page.tab_credentials"),
-    t("gateway.page.tab_production"), t("gateway.page.tab_notifications"), t("gateway.page.tab_history"),
-    t("gateway.page.tab_rules"),
-])
+tab_suite, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs(
+    [
+        t("gateway.page.tab_suite"),
+        t("gateway.page.tab_single"),
+        t("gateway.page.tab_credentials"),
+        t("gateway.page.tab_production"),
+        t("gateway.page.tab_notifications"),
+        t("gateway.page.tab_history"),
+        t("gateway.page.tab_rules"),
+    ]
+)
 
 with tab_suite:
     cases = acceptance.applicable_cases(merchant)
@@ -122,8 +138,10 @@ with tab_suite:
         def progress(done: int, total: int, key: str, case) -> None:
             bar.progress(done / total if total else 1.0, text=t("gateway.page.suite_progress", done=done, total=total))
             if case is not None:
-                status.write(f"{VERDICT_ICONS.get(case.verdict, '')} **{key}** · {t(f'gateway.case.{key}')} — "
-                             f"{t(f'gateway.verdict_name.{case.verdict}')} ({case.duration_ms} ms)")
+                status.write(
+                    f"{VERDICT_ICONS.get(case.verdict, '')} **{key}** · {t(f'gateway.case.{key}')} — "
+                    f"{t(f'gateway.verdict_name.{case.verdict}')} ({case.duration_ms} ms)"
+                )
 
         run = _attempt(acceptance.run_suite, merchant_id=merchant_id, on_progress=progress)
         if run is None:
@@ -139,14 +157,29 @@ with tab_suite:
         if view.run.merchant_id == merchant_id and view.run.kind == "acceptance":
             result_box = st.container(key="tt_suite_result")
             result_box.subheader(t("gateway.page.run_title", id=view.run.id))
-            result_box.dataframe(pd.DataFrame([{
-                "case": case.case_key, "title": t(f"gateway.case.{case.case_key}"),
-                "verdict": t(f"gateway.verdict_name.{case.verdict}"),
-                "detail": _detail_text(runs.detail_of(case)), "ms": case.duration_ms,
-            } for case in view.cases]), hide_index=True, key="tt_suite_table", column_config={
-                "case": t("gateway.page.col_case"), "title": t("gateway.page.col_title"),
-                "verdict": t("gateway.page.col_verdict"), "detail": t("gateway.page.col_detail"),
-                "ms": t("gateway.page.col_ms")})
+            result_box.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "case": case.case_key,
+                            "title": t(f"gateway.case.{case.case_key}"),
+                            "verdict": t(f"gateway.verdict_name.{case.verdict}"),
+                            "detail": _detail_text(runs.detail_of(case)),
+                            "ms": case.duration_ms,
+                        }
+                        for case in view.cases
+                    ]
+                ),
+                hide_index=True,
+                key="tt_suite_table",
+                column_config={
+                    "case": t("gateway.page.col_case"),
+                    "title": t("gateway.page.col_title"),
+                    "verdict": t("gateway.page.col_verdict"),
+                    "detail": t("gateway.page.col_detail"),
+                    "ms": t("gateway.page.col_ms"),
+                },
+            )
             for case in view.cases:
                 _show_case(case)
 
@@ -154,21 +187,25 @@ with tab_single:
     allowed = PRODUCTION_OPERATIONS if environment == "production" else SANDBOX_OPERATIONS
     if environment == "production":
         st.info(t("gateway.page.production_queries_only"), icon=":material/lock:")
-    operation = st.selectbox(t("gateway.page.operation"), allowed, format_func=lambda o: t(f"gateway.kind.{o}"),
-                             key="tt_operation")
+    operation = st.selectbox(
+        t("gateway.page.operation"), allowed, format_func=lambda o: t(f"gateway.kind.{o}"), key="tt_operation"
+    )
     with st.form("tt_single"):
         values: dict = {}
         if operation in ("payment", "prepay"):
             a, b = st.columns(2)
             values["amount"] = a.text_input(t("gateway.field.amount"), value="1.00")
-            values["merchantTransactionId"] = b.text_input(t("gateway.field.merchant_transaction_id"),
-                                                           help=t("gateway.page.generated_help"))
-            values["email"] = a.text_input(t("gateway.field.email"), value="shopper@example.com",
-                                           help=t("gateway.page.email_help"))
+            values["merchantTransactionId"] = b.text_input(
+                t("gateway.field.merchant_transaction_id"), help=t("gateway.page.generated_help")
+            )
+            values["email"] = a.text_input(
+                t("gateway.field.email"), value="shopper@example.com", help=t("gateway.page.email_help")
+            )
             values["preauth"] = b.checkbox(t("gateway.field.preauth"))
             if operation == "payment":
-                values["card"] = a.text_input(t("gateway.field.card"), value="4111111111111111",
-                                              help=t("gateway.page.card_help"))
+                values["card"] = a.text_input(
+                    t("gateway.field.card"), value="4111111111111111", help=t("gateway.page.card_help")
+                )
                 values["country"] = b.text_input(t("gateway.field.country"), value="US", max_chars=2)
                 values["state"] = b.text_input(t("gateway.field.state"), value="NY", max_chars=2)
             else:
@@ -180,20 +217,28 @@ with tab_single:
             if operation in ("refund", "capture", "void"):
                 values["amount"] = st.text_input(t("gateway.field.amount"), value="1.00")
             if operation in ("refund", "refund_query"):
-                values["merchantRefundId"] = st.text_input(t("gateway.field.merchant_refund_id"),
-                                                           help=t("gateway.page.generated_help"))
+                values["merchantRefundId"] = st.text_input(
+                    t("gateway.field.merchant_refund_id"), help=t("gateway.page.generated_help")
+                )
             if operation == "refund_query":
                 values["refundId"] = st.text_input(t("gateway.field.refund_id"))
             if operation in ("capture", "capture_query"):
-                values["merchantCaptureId"] = st.text_input(t("gateway.field.merchant_capture_id"),
-                                                            help=t("gateway.page.generated_help"))
+                values["merchantCaptureId"] = st.text_input(
+                    t("gateway.field.merchant_capture_id"), help=t("gateway.page.generated_help")
+                )
             if operation in ("void", "void_query"):
-                values["merchantVoidId"] = st.text_input(t("gateway.field.merchant_void_id"),
-                                                         help=t("gateway.page.generated_help"))
+                values["merchantVoidId"] = st.text_input(
+                    t("gateway.field.merchant_void_id"), help=t("gateway.page.generated_help")
+                )
         sent = st.form_submit_button(t("gateway.page.send"), type="primary", icon=":material/send:")
     if sent:
-        outcome = _attempt(verification.run_single, merchant_id=merchant_id, environment=environment,
-                           operation=operation, values=values)
+        outcome = _attempt(
+            verification.run_single,
+            merchant_id=merchant_id,
+            environment=environment,
+            operation=operation,
+            values=values,
+        )
         _show_outcome(outcome)
         if outcome is not None and outcome.result is not None:
             url = outcome.result.biz.get("paymentUrl")
@@ -202,9 +247,16 @@ with tab_single:
 
 with tab_credentials:
     if stored:
-        st.markdown(t("gateway.page.stored", client_id=stored.client_id, acc_id=stored.acc_id,
-                      salt=stored.masked_salt, who=stored.updated_by_name,
-                      when=stored.updated_at.strftime("%Y-%m-%d %H:%M")))
+        st.markdown(
+            t(
+                "gateway.page.stored",
+                client_id=stored.client_id,
+                acc_id=stored.acc_id,
+                salt=stored.masked_salt,
+                who=stored.updated_by_name,
+                when=stored.updated_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
         if st.button(t("gateway.page.reveal"), icon=":material/visibility:", key="tt_reveal"):
             salt = _attempt(credentials.reveal, merchant_id=merchant_id, environment=environment)
             if salt:
@@ -216,23 +268,35 @@ with tab_credentials:
         st.markdown(t("gateway.page.save_title", environment=t(f"gateway.env.{environment}")))
         a, b = st.columns(2)
         acc_id = a.text_input("accId", value=stored.acc_id if stored else "")
-        client_id = b.text_input("clientId", value=stored.client_id if stored else "",
-                                 help=t("gateway.page.client_help"))
-        salt = st.text_input(t("gateway.field.salt"), type="password",
-                             help=t("gateway.page.salt_keep_help") if stored else None)
+        client_id = b.text_input(
+            "clientId", value=stored.client_id if stored else "", help=t("gateway.page.client_help")
+        )
+        salt = st.text_input(
+            t("gateway.field.salt"), type="password", help=t("gateway.page.salt_keep_help") if stored else None
+        )
         if st.form_submit_button(t("gateway.page.save"), type="primary", icon=":material/save:"):
-            if _attempt(credentials.save, "gateway.flash.saved", merchant_id=merchant_id, environment=environment,
-                        client_id=client_id, acc_id=acc_id, salt=salt):
+            if _attempt(
+                credentials.save,
+                "gateway.flash.saved",
+                merchant_id=merchant_id,
+                environment=environment,
+                client_id=client_id,
+                acc_id=acc_id,
+                salt=salt,
+            ):
                 st.rerun()
     if environment == "sandbox":
         a, b = st.columns(2)
         if a.button(t("gateway.page.check_credentials"), icon=":material/verified:", key="tt_check_credentials"):
             _show_outcome(_attempt(verification.check_sandbox_credentials, merchant_id=merchant_id))
         if stored and runs.is_embedded_simulator():
-            if b.button(t("gateway.page.register"), icon=":material/app_registration:", key="tt_register",
-                        help=t("gateway.page.register_help")):
-                if _attempt(verification.register_with_simulator, "gateway.flash.registered",
-                            merchant_id=merchant_id):
+            if b.button(
+                t("gateway.page.register"),
+                icon=":material/app_registration:",
+                key="tt_register",
+                help=t("gateway.page.register_help"),
+            ):
+                if _attempt(verification.register_with_simulator, "gateway.flash.registered", merchant_id=merchant_id):
                     st.rerun()
 
 with tab_production:
@@ -240,8 +304,9 @@ with tab_production:
     with st.form("tt_real"):
         transaction_id = st.text_input(t("gateway.field.transaction_id"), help=t("gateway.page.real_help"))
         if st.form_submit_button(t("gateway.page.verify_real"), type="primary", icon=":material/paid:"):
-            _show_outcome(_attempt(verification.verify_real_transaction, merchant_id=merchant_id,
-                                   transaction_id=transaction_id))
+            _show_outcome(
+                _attempt(verification.verify_real_transaction, merchant_id=merchant_id, transaction_id=transaction_id)
+            )
     with db() as session:
         previous = verification.last_real_transaction(session, actor, merchant_id)
     with st.form("tt_refund"):
@@ -250,9 +315,15 @@ with tab_production:
         merchant_refund_id = a.text_input(t("gateway.field.merchant_refund_id"))
         refund_id = b.text_input(t("gateway.field.refund_id"))
         if st.form_submit_button(t("gateway.page.verify_refund"), icon=":material/currency_exchange:"):
-            _show_outcome(_attempt(verification.verify_merchant_refund, merchant_id=merchant_id,
-                                   merchant_transaction_id=mtid, merchant_refund_id=merchant_refund_id,
-                                   refund_id=refund_id))
+            _show_outcome(
+                _attempt(
+                    verification.verify_merchant_refund,
+                    merchant_id=merchant_id,
+                    merchant_transaction_id=mtid,
+                    merchant_refund_id=merchant_refund_id,
+                    refund_id=refund_id,
+                )
+            )
     with st.form("tt_link"):
         link = st.text_input(t("gateway.field.product_link"), help=t("gateway.page.link_help"))
         if st.form_submit_button(t("gateway.page.check_link"), icon=":material/link:"):
@@ -263,17 +334,32 @@ with tab_notifications:
     with st.form("tt_endpoint"):
         endpoint = st.text_input(t("gateway.field.notification_url"), placeholder="https://shop.example.com/pingpong")
         if st.form_submit_button(t("gateway.page.check_endpoint"), icon=":material/webhook:"):
-            _show_outcome(_attempt(verification.check_notification_endpoint, merchant_id=merchant_id,
-                                   url=endpoint))
+            _show_outcome(_attempt(verification.check_notification_endpoint, merchant_id=merchant_id, url=endpoint))
     with db() as session:
         received = notifications.received_for(session, merchant_id)
     if received:
-        st.dataframe(pd.DataFrame([{
-            "when": row.received_at, "type": row.notify_type, "order": row.merchant_transaction_id,
-            "status": row.status, "times": row.times_received} for row in received]), hide_index=True,
-            column_config={"when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm:ss"),
-                           "type": t("gateway.page.col_type"), "order": "merchantTransactionId",
-                           "status": t("gateway.page.col_status"), "times": t("gateway.page.col_times")})
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "when": row.received_at,
+                        "type": row.notify_type,
+                        "order": row.merchant_transaction_id,
+                        "status": row.status,
+                        "times": row.times_received,
+                    }
+                    for row in received
+                ]
+            ),
+            hide_index=True,
+            column_config={
+                "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm:ss"),
+                "type": t("gateway.page.col_type"),
+                "order": "merchantTransactionId",
+                "status": t("gateway.page.col_status"),
+                "times": t("gateway.page.col_times"),
+            },
+        )
     else:
         st.caption(t("gateway.page.no_notifications"))
 
@@ -283,19 +369,39 @@ with tab_history:
     if not history_rows:
         st.info(t("gateway.page.no_runs"), icon=":material/history:")
     else:
-        st.dataframe(pd.DataFrame([{
-            "id": run.id, "when": run.started_at, "kind": t(f"gateway.kind.{run.kind}"),
-            "environment": t(f"gateway.env.{run.environment}"),
-            "status": t(f"gateway.verdict_name.{run.status}"),
-            "who": run.actor_name, "summary": run.summary or ""} for run in history_rows]), hide_index=True,
-            key="tt_history", column_config={
-                "id": "#", "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm:ss"),
-                "kind": t("gateway.page.col_kind"), "environment": t("gateway.page.environment"),
-                "status": t("gateway.page.col_status"), "who": t("history.who"),
-                "summary": t("gateway.page.col_detail")})
-        chosen = st.selectbox(t("gateway.page.open_run"), [run.id for run in history_rows],
-                              format_func=lambda run_id: f"#{run_id}",
-                              key=f"tt_history_run_{history_rows[0].id}")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "id": run.id,
+                        "when": run.started_at,
+                        "kind": t(f"gateway.kind.{run.kind}"),
+                        "environment": t(f"gateway.env.{run.environment}"),
+                        "status": t(f"gateway.verdict_name.{run.status}"),
+                        "who": run.actor_name,
+                        "summary": run.summary or "",
+                    }
+                    for run in history_rows
+                ]
+            ),
+            hide_index=True,
+            key="tt_history",
+            column_config={
+                "id": "#",
+                "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm:ss"),
+                "kind": t("gateway.page.col_kind"),
+                "environment": t("gateway.page.environment"),
+                "status": t("gateway.page.col_status"),
+                "who": t("history.who"),
+                "summary": t("gateway.page.col_detail"),
+            },
+        )
+        chosen = st.selectbox(
+            t("gateway.page.open_run"),
+            [run.id for run in history_rows],
+            format_func=lambda run_id: f"#{run_id}",
+            key=f"tt_history_run_{history_rows[0].id}",
+        )
         if chosen:
             with db() as session:
                 view = runs.run_view(session, actor, chosen)

@@ -19,12 +19,13 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from models.db import dispose_engines, get_engine
-from onboarding.access import Actor, actor_for
-from onboarding.config import get_settings
-from onboarding.merchants import MerchantInput, create_merchant
-from onboarding.processes import free_port, stop, wait_until_answering
-from onboarding.startup import prepare
-from onboarding.users import SYSTEM, create_user
+from onboarding.accounts.users import SYSTEM, create_user
+from onboarding.core.access import Actor, actor_for
+from onboarding.core.config import get_settings
+from onboarding.operations.startup import prepare
+from onboarding.process.merchants import MerchantInput, create_merchant
+from tests.gateway_servers import sandbox, shared_simulator  # noqa: F401  (fixtures for every module)
+from tools.local_processes import free_port, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -126,17 +127,29 @@ def session(database_url):
 @pytest.fixture
 def admin(session) -> Actor:
     """The local admin."""
-    user = create_user(session, SYSTEM, email="admin@example.com", name="Local admin", role="admin",
-                       password="correct horse battery staple")
+    user = create_user(
+        session,
+        SYSTEM,
+        email="admin@example.com",
+        name="Local admin",
+        role="admin",
+        password="correct horse battery staple",
+    )
     return actor_for(user)
 
 
 @pytest.fixture
 def merchant_input() -> MerchantInput:
     """Valid input for a typical merchant."""
-    return MerchantInput(name="Aurora Outdoor Gear", website="https://aurora.example.com", contact_name="Emily Carter",
-                         contact_email="emily@aurora.example.com", country="US", shop_platform="shopify",
-                         integration_mode="hosted_checkout")
+    return MerchantInput(
+        name="Aurora Outdoor Gear",
+        website="https://aurora.example.com",
+        contact_name="Emily Carter",
+        contact_email="emily@aurora.example.com",
+        country="US",
+        shop_platform="shopify",
+        integration_mode="hosted_checkout",
+    )
 
 
 @pytest.fixture
@@ -148,9 +161,23 @@ def merchant(session, admin, merchant_input):
 def start_server(env: dict, port: int) -> subprocess.Popen:
     """Start `streamlit run app.py` on `port` and wait until /api/health answers at all."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     wait_until_answering(process, f"http://127.0.0.1:{port}/api/health")
     return process
@@ -161,8 +188,9 @@ def server(tmp_path):
     """The real app served on a free loopback port, with its own data directory; stopped by pid."""
     port = free_port()
     data = tmp_path / "server-data"
-    process = start_server({"ONBOARDING_DATA_DIR": str(data), "PORT": str(port),
-                            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port)
+    process = start_server(
+        {"ONBOARDING_DATA_DIR": str(data), "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port
+    )
     try:
         yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port}
     finally:

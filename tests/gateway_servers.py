@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.config import get_settings
-from onboarding.processes import free_port, stop, wait_until_answering  # noqa: F401  (stop: for tests)
-from tests.conftest import ROOT
+from onboarding.core.config import get_settings
+from tools.local_processes import free_port, stop, wait_until_answering
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> tuple[subprocess.Popen, str]:
@@ -24,8 +25,13 @@ def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> t
     environment = {**os.environ, "ONBOARDING_DATA_DIR": str(data_dir), **env}
     if own_database:
         environment.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT,
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onboarding", "simulator", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_until_answering(process, f"{url}/")
     return process, url
@@ -39,8 +45,9 @@ def shared_simulator(request, tmp_path_factory):
     """One simulator process with its own database for the whole test session, stopped by pid at its end."""
     # several test modules import this fixture; the process is started once and shared by all of them
     if "url" not in _shared:
-        process, _shared["url"] = start_simulator(tmp_path_factory.mktemp("simulator"), own_database=True,
-                                                  NOTIFICATION_RETRY_SCALE="0.001")
+        process, _shared["url"] = start_simulator(
+            tmp_path_factory.mktemp("simulator"), own_database=True, NOTIFICATION_RETRY_SCALE="0.001"
+        )
         request.config.add_cleanup(lambda: (stop(process), _shared.clear()))
     return _shared["url"]
 

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from onboarding import checklist, evidence
+from onboarding.process import checklist
+from onboarding.review import evidence
 
 IDENTIFIERS = "2024051500012345 / 2024051500012345001"
 
@@ -28,10 +29,13 @@ def submit_valid(session, actor, row, definition, merchant=None):
     if kind == "image":
         return evidence.submit_file(session, actor, row.id, row.version, png_bytes(), "shot.png")
     if kind == "document":
-        return evidence.submit_file(session, actor, row.id, row.version, pdf_bytes(), "aoc.pdf",
-                                    expires_on=date.today() + timedelta(days=300))
+        return evidence.submit_file(
+            session, actor, row.id, row.version, pdf_bytes(), "aoc.pdf", expires_on=date.today() + timedelta(days=300)
+        )
     if kind == "choice":
-        value = merchant.integration_mode if definition.key == "integration_mode" and merchant else definition.choices[0]
+        value = (
+            merchant.integration_mode if definition.key == "integration_mode" and merchant else definition.choices[0]
+        )
     elif kind == "identifier":
         value = IDENTIFIERS
     elif kind == "link":

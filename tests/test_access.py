@@ -14,19 +14,35 @@ from sqlmodel import select
 
 import onboarding
 from models import ChecklistItem
-from onboarding import comments, invitations, review
-from onboarding.access import Actor
-from onboarding.errors import AccessDenied, NotFound
-from onboarding.merchants import create_merchant, pipeline
+from onboarding.accounts import invitations
+from onboarding.core.access import Actor
+from onboarding.core.errors import AccessDenied, NotFound
+from onboarding.process import comments
+from onboarding.process.merchants import create_merchant, pipeline
+from onboarding.review import queue
 from tests.samples import png_bytes
 
 # Building blocks that only add rows to their caller's transaction; every caller checks access first.
-INTERNAL = {"onboarding.history.record"}
+INTERNAL = {"onboarding.process.history.record"}
 SCOPED = {"merchant_id", "item_id", "submission_id", "invitation_id"}
-SAMPLES = {"expected_version": 1, "value": "public", "reason": "because", "note": "n", "body": "hello",
-           "email": "someone@example.com", "status": "on_hold", "owner_id": None, "stage_index": 1,
-           "item_key": "sandbox_credentials_work", "passed": True, "summary": "s", "data": png_bytes(),
-           "file_name": "x.png", "environment": "sandbox", "days": 3}
+SAMPLES = {
+    "expected_version": 1,
+    "value": "public",
+    "reason": "because",
+    "note": "n",
+    "body": "hello",
+    "email": "someone@example.com",
+    "status": "on_hold",
+    "owner_id": None,
+    "stage_index": 1,
+    "item_key": "sandbox_credentials_work",
+    "passed": True,
+    "summary": "s",
+    "data": png_bytes(),
+    "file_name": "x.png",
+    "environment": "sandbox",
+    "days": 3,
+}
 
 
 def _domain_functions():
@@ -47,25 +63,37 @@ FUNCTIONS = sorted(_domain_functions())
 
 def test_the_walk_finds_the_domain_functions():
     names = {name for name, _ in FUNCTIONS}
-    assert {"onboarding.checklist.submit", "onboarding.checklist.approve", "onboarding.merchants.merchant_view",
-            "onboarding.evidence.submit_file", "onboarding.evidence.read_file",
-            "onboarding.comments.add_comment"} <= names
+    assert {
+        "onboarding.process.checklist.submit",
+        "onboarding.process.checklist.approve",
+        "onboarding.process.merchants.merchant_view",
+        "onboarding.review.evidence.submit_file",
+        "onboarding.review.evidence.read_file",
+        "onboarding.process.comments.add_comment",
+    } <= names
 
 
 @pytest.fixture
 def two_merchants(session, admin, merchant_input):
     first = create_merchant(session, admin, merchant_input)
     second = create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other Merchant"))
-    item = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == second.id,
-                                                    ChecklistItem.item_key == "sandbox_account_type")).one()
-    from onboarding import checklist
+    item = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == second.id, ChecklistItem.item_key == "sandbox_account_type"
+        )
+    ).one()
+    from onboarding.process import checklist
 
     submission = checklist.submit(session, admin, item.id, item.version, "public")
     invitation, _ = invitations.invite(session, admin, second.id, "new.person@other.example.com")
     comments.add_comment(session, admin, second.id, "Only for merchant B")
     intruder = Actor(id=None, name="Emily", role="merchant", merchant_id=first.id)
-    return {"merchant_id": second.id, "item_id": item.id, "submission_id": submission.id,
-            "invitation_id": invitation.id}, intruder
+    return {
+        "merchant_id": second.id,
+        "item_id": item.id,
+        "submission_id": submission.id,
+        "invitation_id": invitation.id,
+    }, intruder
 
 
 @pytest.mark.parametrize(("name", "function"), FUNCTIONS, ids=[name for name, _ in FUNCTIONS])
@@ -91,6 +119,6 @@ def test_listings_show_a_merchant_user_nothing_of_other_merchants(session, two_m
     targets, intruder = two_merchants
     assert all(row["id"] == intruder.merchant_id for row in pipeline(session, intruder))
     with pytest.raises(AccessDenied):
-        review.queue(session, intruder)
+        queue.waiting(session, intruder)
     with pytest.raises(AccessDenied):
         invitations.pending(session, intruder)

@@ -5,15 +5,14 @@ import subprocess
 import sys
 
 import pytest
-
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import ChecklistItem, User
-from onboarding import checklist, comments
-from onboarding.access import Actor, actor_for
-from onboarding.merchants import create_merchant
-from onboarding.users import SYSTEM, create_user
+from onboarding.accounts.users import SYSTEM, create_user
+from onboarding.core.access import Actor, actor_for
+from onboarding.process import checklist, comments
+from onboarding.process.merchants import create_merchant
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -58,8 +57,15 @@ def test_signed_out_visitors_see_the_sign_in_form_only(database_url, session, ad
 
 def _merchant_with_user(session, admin, merchant_input, name):
     merchant = create_merchant(session, admin, dataclasses.replace(merchant_input, name=name))
-    user = create_user(session, SYSTEM, email=f"dev@{name.split()[0].lower()}.example.com", name=f"Dev of {name}",
-                       role="merchant", password="merchant password 1", merchant_id=merchant.id)
+    user = create_user(
+        session,
+        SYSTEM,
+        email=f"dev@{name.split()[0].lower()}.example.com",
+        name=f"Dev of {name}",
+        role="merchant",
+        password="merchant password 1",
+        merchant_id=merchant.id,
+    )
     return merchant, actor_for(user)
 
 
@@ -67,8 +73,11 @@ def test_the_portal_shows_a_merchant_only_its_own_onboarding(database_url, sessi
     mine, me = _merchant_with_user(session, admin, merchant_input, "Aurora Outdoor Gear")
     other, _ = _merchant_with_user(session, admin, merchant_input, "Kyoto Tea House")
     comments.add_comment(session, admin, other.id, "Secret note for Kyoto")
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == mine.id,
-                                                   ChecklistItem.item_key == "sandbox_account_type")).one()
+    row = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == mine.id, ChecklistItem.item_key == "sandbox_account_type"
+        )
+    ).one()
     checklist.submit(session, me, row.id, row.version, "public")
     session.refresh(row)
     checklist.reject(session, admin, row.id, row.version, "Please register your own sandbox account")
@@ -89,8 +98,11 @@ def test_review_queue_approves_and_rejects(database_url, session, admin, merchan
     second, dev_two = _merchant_with_user(session, admin, merchant_input, "Kyoto Tea House")
     rows = []
     for merchant, dev in ((first, dev_one), (second, dev_two)):
-        row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                       ChecklistItem.item_key == "sandbox_account_type")).one()
+        row = session.exec(
+            select(ChecklistItem).where(
+                ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == "sandbox_account_type"
+            )
+        ).one()
         checklist.submit(session, dev, row.id, row.version, "public")
         rows.append(row)
     at = run_app(admin, "pages/review_queue.py")
@@ -110,14 +122,22 @@ def test_review_queue_approves_and_rejects(database_url, session, admin, merchan
 def test_create_user_command_reads_the_password_from_standard_input(data_dir):
     result = subprocess.run(
         [sys.executable, "-m", "onboarding", "create-user", "--email", "ops@support.example.com", "--role", "support"],
-        input="a support password\n", capture_output=True, text=True, cwd=ROOT,
-        env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)})
+        input="a support password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)},
+    )
     assert result.returncode == 0, result.stderr
     assert "Created support ops@support.example.com" in result.stdout
     short = subprocess.run(
         [sys.executable, "-m", "onboarding", "create-user", "--email", "x@support.example.com", "--role", "merchant"],
-        input="a merchant password\n", capture_output=True, text=True, cwd=ROOT,
-        env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)})
+        input="a merchant password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)},
+    )
     assert short.returncode == 2 and "needs its merchant" in short.stderr
 
 

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 
 from models import StageSetting
-from onboarding import analytics
-from onboarding.access import Actor
-from onboarding.config import get_settings
-from onboarding.errors import AccessDenied, ValidationError
+from onboarding.core.access import Actor
+from onboarding.core.config import get_settings
+from onboarding.core.errors import AccessDenied, ValidationError
+from onboarding.reports import analytics
 from tests import analytics_data
 from tests.analytics_data import NOW
 
@@ -74,15 +74,29 @@ def test_weekly_flow_counts_starts_and_launches_per_monday_week(session, admin, 
 
 def test_workload_shows_who_holds_the_ball_per_owner(session, admin, dataset):
     rows = {row["owner"]: row for row in report(session, admin).workload}
-    assert rows["Li Wei"] == {**rows["Li Wei"], "active": 2, "waiting_on_support": 1, "waiting_on_merchant": 1,
-                              "over_sla": 1, "idle": 0}
-    assert rows["Anna Schmidt"] == {**rows["Anna Schmidt"], "active": 1, "waiting_on_support": 1,
-                                    "waiting_on_merchant": 0, "over_sla": 0, "idle": 1}
+    assert rows["Li Wei"] == {
+        **rows["Li Wei"],
+        "active": 2,
+        "waiting_on_support": 1,
+        "waiting_on_merchant": 1,
+        "over_sla": 1,
+        "idle": 0,
+    }
+    assert rows["Anna Schmidt"] == {
+        **rows["Anna Schmidt"],
+        "active": 1,
+        "waiting_on_support": 1,
+        "waiting_on_merchant": 0,
+        "over_sla": 0,
+        "idle": 1,
+    }
 
 
 def test_rejection_rate_is_rejections_per_submission_worst_first(session, admin, dataset):
-    rows = [(row["item_key"], row["submissions"], row["rejections"], row["rate"])
-            for row in report(session, admin).rejections]
+    rows = [
+        (row["item_key"], row["submissions"], row["rejections"], row["rate"])
+        for row in report(session, admin).rejections
+    ]
     assert rows == [("parameters_replaced", 1, 1, 1.0), ("self_test_screenshot", 3, 1, 0.3333)]
 
 

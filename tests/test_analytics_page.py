@@ -3,8 +3,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from onboarding import clock
-from onboarding.access import Actor
+from onboarding.core import clock
+from onboarding.core.access import Actor
 from tests import analytics_data
 from tests.conftest import ROOT
 

@@ -5,8 +5,10 @@ import pytest
 
 from models import User
 from models.db import dispose_engines, session_for
-from onboarding import api_tokens, checklist, clock, merchants
-from onboarding.access import actor_for
+from onboarding.accounts import api_tokens
+from onboarding.core import clock
+from onboarding.core.access import actor_for
+from onboarding.process import checklist, merchants, transitions
 
 
 @pytest.fixture
@@ -20,16 +22,36 @@ def api(server):
         session.commit()
         admin = actor_for(admin_user)
         created = {}
-        for name, country, owner_id in (("Aurora Outdoor Gear", "US", owner.id), ("Kyoto Tea House", "JP", None),
-                                        ("Berlin Bike Parts", "DE", owner.id)):
-            created[name] = merchants.create_merchant(session, admin, merchants.MerchantInput(
-                name=name, website=f"https://{name.split()[0].lower()}.example.com", contact_name="Sam Contact",
-                contact_email=f"sam@{name.split()[0].lower()}.example.com", country=country,
-                shop_platform="custom", integration_mode="hosted_checkout", owner_id=owner_id))
+        for name, country, owner_id in (
+            ("Aurora Outdoor Gear", "US", owner.id),
+            ("Kyoto Tea House", "JP", None),
+            ("Berlin Bike Parts", "DE", owner.id),
+        ):
+            created[name] = merchants.create_merchant(
+                session,
+                admin,
+                merchants.MerchantInput(
+                    name=name,
+                    website=f"https://{name.split()[0].lower()}.example.com",
+                    contact_name="Sam Contact",
+                    contact_email=f"sam@{name.split()[0].lower()}.example.com",
+                    country=country,
+                    shop_platform="custom",
+                    integration_mode="hosted_checkout",
+                    owner_id=owner_id,
+                ),
+            )
         merchants.change_status(session, admin, created["Berlin Bike Parts"].id, "on_hold", "Paused")
         token_row, token = api_tokens.create_token(session, admin, "CRM sync")
-    yield {"url": server["url"], "database_url": url, "token": token, "token_id": token_row.id,
-           "admin": admin, "owner_id": owner.id, "merchants": {k: v.id for k, v in created.items()}}
+    yield {
+        "url": server["url"],
+        "database_url": url,
+        "token": token,
+        "token_id": token_row.id,
+        "admin": admin,
+        "owner_id": owner.id,
+        "merchants": {k: v.id for k, v in created.items()},
+    }
     dispose_engines()
 
 
@@ -90,13 +112,18 @@ def test_merchant_detail_lists_every_applicable_item_with_its_status(api):
     with session_for(api["database_url"]) as session:
         view = merchants.merchant_view(session, api["admin"], merchant_id)
         first = next(item for item in view.items if item.owner == "merchant" and item.stage_index == 0)
-        checklist.submit(session, api["admin"], first.id, first.version, "aurora" if first.evidence != "choice"
-                         else checklist.default_process().item(first.key).choices[0])
+        checklist.submit(
+            session,
+            api["admin"],
+            first.id,
+            first.version,
+            "aurora" if first.evidence != "choice" else checklist.default_process().item(first.key).choices[0],
+        )
     body = get(api, f"/api/v1/merchants/{merchant_id}").json()
     assert body["name"] == "Aurora Outdoor Gear" and body["owner"]["name"] == "Li Wei"
     assert [stage["key"] for stage in body["stages"]][0] == "sandbox" and body["stages"][0]["open"]
     statuses = {item["key"]: item["status"] for item in body["items"]}
-    assert statuses[first.key] == "submitted" and set(statuses.values()) <= set(checklist.STATUSES)
+    assert statuses[first.key] == "submitted" and set(statuses.values()) <= set(transitions.ITEM_STATUSES)
     assert next(item for item in body["items"] if item["key"] == first.key)["submissions"] == 1
     assert get(api, "/api/v1/merchants/999999").status_code == 404
 

@@ -5,15 +5,21 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import User
-from models.operations import ApiToken
-from onboarding import api_tokens, clock
-from onboarding.access import Actor, actor_for
-from onboarding.errors import AccessDenied, ValidationError
+from models.api_tokens import ApiToken
+from onboarding.accounts import api_tokens
+from onboarding.core import clock
+from onboarding.core.access import Actor, actor_for
+from onboarding.core.errors import AccessDenied, ValidationError
 
 
 def _user(session, role: str, name: str, merchant_id: int | None = None) -> Actor:
-    user = User(email=f"{name.lower().replace(' ', '.')}@example.com", name=name, role=role,
-                merchant_id=merchant_id, created_at=clock.now())
+    user = User(
+        email=f"{name.lower().replace(' ', '.')}@example.com",
+        name=name,
+        role=role,
+        merchant_id=merchant_id,
+        created_at=clock.now(),
+    )
     session.add(user)
     session.commit()
     return actor_for(user)
@@ -97,15 +103,16 @@ def test_unknown_or_malformed_tokens_are_refused(session, admin):
 
 
 def _panel(actor_id: int, name: str, role: str) -> None:
-    from onboarding.access import Actor
-    from pages.api_tokens_panel import render_api_tokens
+    from onboarding.core.access import Actor
+    from ui.api_tokens import render_api_tokens
 
     render_api_tokens(Actor(id=actor_id, name=name, role=role))
 
 
 def test_panel_shows_a_new_token_once_lists_it_and_revokes_it_after_confirmation(session, admin):
-    at = AppTest.from_function(_panel, kwargs={"actor_id": admin.id, "name": admin.name, "role": "admin"},
-                               default_timeout=60).run()
+    at = AppTest.from_function(
+        _panel, kwargs={"actor_id": admin.id, "name": admin.name, "role": "admin"}, default_timeout=60
+    ).run()
     assert not at.exception
     at.text_input[0].input("CRM sync")
     at.button[0].click().run()
@@ -125,7 +132,8 @@ def test_panel_shows_a_new_token_once_lists_it_and_revokes_it_after_confirmation
 
 
 def test_panel_offers_merchant_users_no_token(session, merchant):
-    at = AppTest.from_function(_panel, kwargs={"actor_id": 999, "name": "Emily", "role": "merchant"},
-                               default_timeout=60).run()
+    at = AppTest.from_function(
+        _panel, kwargs={"actor_id": 999, "name": "Emily", "role": "merchant"}, default_timeout=60
+    ).run()
     assert not at.exception
     assert "only" in at.info[0].value and not at.text_input

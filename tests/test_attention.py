@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from onboarding import attention, clock
-from onboarding.access import AccessDenied, Actor
-from onboarding.merchants import pipeline
-from onboarding.process import CONDITIONS
+from onboarding.core import clock
+from onboarding.core.access import AccessDenied, Actor
+from onboarding.process.definition import CONDITIONS
+from onboarding.process.merchants import pipeline
+from onboarding.reports import attention
 from tests import analytics_data
 from tests.analytics_data import NOW
 from tests.conftest import ROOT
@@ -23,8 +24,13 @@ def test_late_and_idle_active_merchants_are_listed_most_overdue_first(session, a
     rows = attention.needs_attention(session, admin, now=NOW)
     assert [row["name"] for row in rows] == ["Alpha", "Bravo"]
     alpha, bravo = rows
-    assert (alpha["over_sla"], alpha["stage"], alpha["days_in_stage"], alpha["sla_days"], alpha["days_over_sla"]) \
-        == (True, 0, 10, 5, 5)
+    assert (alpha["over_sla"], alpha["stage"], alpha["days_in_stage"], alpha["sla_days"], alpha["days_over_sla"]) == (
+        True,
+        0,
+        10,
+        5,
+        5,
+    )
     assert (bravo["over_sla"], bravo["idle"], bravo["days_idle"]) == (False, True, 9)
 
 
@@ -46,17 +52,27 @@ def test_every_item_condition_of_the_process_has_its_sql():
 
 
 def test_waiting_label_names_who_must_act():
-    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (1, 1), (None, None))] == \
-        ["merchant", "support", "both", "nobody"]
+    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (1, 1), (None, None))] == [
+        "merchant",
+        "support",
+        "both",
+        "nobody",
+    ]
 
 
 def test_pipeline_rows_are_flagged_by_the_same_rules(session, admin, dataset):
     with clock.frozen_at(NOW):
         rows = attention.flag_pipeline_rows(pipeline(session, admin), attention.load_rules(session))
     marks = {row["name"]: (row["over_sla"], row["idle"]) for row in rows}
-    assert marks == {"Alpha": (True, False), "Bravo": (False, True), "Charlie": (False, False),
-                     "Delta": (False, False), "Echo": (False, False), "Foxtrot": (False, False),
-                     "Golf": (False, False)}
+    assert marks == {
+        "Alpha": (True, False),
+        "Bravo": (False, True),
+        "Charlie": (False, False),
+        "Delta": (False, False),
+        "Echo": (False, False),
+        "Foxtrot": (False, False),
+        "Golf": (False, False),
+    }
 
 
 def test_merchant_users_cannot_see_the_attention_list(session, dataset):

@@ -8,8 +8,9 @@ from sqlmodel import select
 
 from models import AuthSession, HistoryEvent, LoginThrottle
 from models.db import session_for
-from onboarding import auth, clock
-from onboarding.users import SYSTEM, create_user
+from onboarding.accounts import auth
+from onboarding.accounts.users import SYSTEM, create_user
+from onboarding.core import clock
 
 PASSWORD = "correct horse battery staple"
 
@@ -45,7 +46,10 @@ def test_wrong_password_and_unknown_email_get_the_same_answer_and_no_cookie(app_
     for response in (wrong, unknown):
         assert "set-cookie" not in response.headers
     assert (wrong.status_code, wrong.headers["location"], wrong.content) == (
-        unknown.status_code, unknown.headers["location"], unknown.content)
+        unknown.status_code,
+        unknown.headers["location"],
+        unknown.content,
+    )
     assert wrong.status_code == 303 and wrong.headers["location"] == "/?login=failed"
 
 
@@ -89,17 +93,22 @@ def test_five_failures_lock_the_account_and_the_lock_lifts_after_the_window(app_
 
 
 def test_accepting_an_invitation_signs_the_merchant_in_once(app_with_user, merchant_input):
-    from onboarding import invitations
-    from onboarding.merchants import create_merchant
+    from onboarding.accounts import invitations
+    from onboarding.process.merchants import create_merchant
 
     server, url = app_with_user
     with session_for(url) as session:
         merchant = create_merchant(session, SYSTEM, merchant_input)
         _, token = invitations.invite(session, SYSTEM, merchant.id, "dev@aurora.example.com")
-    form = {"token": token, "full_name": "Dana Developer", "password": "a long enough password",
-            "password_again": "a long enough password"}
-    differ = httpx.post(f"{server['url']}/auth/accept-invite", data={**form, "password_again": "something else!"},
-                        timeout=20)
+    form = {
+        "token": token,
+        "full_name": "Dana Developer",
+        "password": "a long enough password",
+        "password_again": "a long enough password",
+    }
+    differ = httpx.post(
+        f"{server['url']}/auth/accept-invite", data={**form, "password_again": "something else!"}, timeout=20
+    )
     assert differ.status_code == 303 and differ.headers["location"].endswith("error=passwords_differ")
     accepted = httpx.post(f"{server['url']}/auth/accept-invite", data=form, timeout=20)
     assert accepted.status_code == 303 and accepted.headers["location"] == "/"

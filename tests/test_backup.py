@@ -11,10 +11,10 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from models.db import dispose_engines
-from onboarding import demo
 from onboarding.__main__ import main
-from onboarding.backup import MANIFEST, BackupError, backup, restore
-from onboarding.config import get_settings
+from onboarding.core.config import get_settings
+from onboarding.operations import demo
+from onboarding.operations.backup import MANIFEST, BackupError, backup, restore
 from tests.conftest import POSTGRES_URL, fresh_postgres_database
 
 DATABASE_FILES = {"onboarding.db", "onboarding.db-wal", "onboarding.db-shm"}
@@ -29,16 +29,20 @@ def _rows(url: str) -> dict[str, list[tuple]]:
             rows = {"alembic_version": connection.execute(text("SELECT version_num FROM alembic_version")).all()}
             for table in SQLModel.metadata.sorted_tables:
                 if table.name in tables:
-                    rows[table.name] = [tuple(row) for row in connection.execute(
-                        select(table).order_by(*table.primary_key.columns))]
+                    rows[table.name] = [
+                        tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+                    ]
             return rows
     finally:
         engine.dispose()
 
 
 def _files(data_dir: Path) -> dict[str, bytes]:
-    return {path.relative_to(data_dir).as_posix(): path.read_bytes() for path in data_dir.rglob("*")
-            if path.is_file() and path.name not in DATABASE_FILES}
+    return {
+        path.relative_to(data_dir).as_posix(): path.read_bytes()
+        for path in data_dir.rglob("*")
+        if path.is_file() and path.name not in DATABASE_FILES
+    }
 
 
 def _store_evidence(data_dir: Path, content: bytes) -> None:
@@ -62,6 +66,7 @@ def seeded(session, data_dir, database_url):
 @pytest.fixture
 def fresh_instance(tmp_path, monkeypatch):
     """Switch the settings to a new, empty data directory (and an empty PostgreSQL database in that leg)."""
+
     def switch():
         dispose_engines()
         directory = tmp_path / "restored"
@@ -85,6 +90,7 @@ def test_backup_restores_every_row_and_every_file_into_a_fresh_instance(seeded, 
         directory = fresh_instance()
         if empty_database:
             import os
+
             os.environ["DATABASE_URL"] = empty_database
             get_settings.cache_clear()
         restore(target)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from onboarding import bench
 from onboarding.__main__ import main
+from tools import bench
 
 
 @pytest.fixture(scope="module")

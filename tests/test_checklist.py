@@ -5,19 +5,20 @@ from sqlmodel import Session, select
 
 from models import ChecklistItem, HistoryEvent, Merchant, Submission
 from models.db import get_engine
-from onboarding import checklist
-from onboarding.access import Actor
-from onboarding.errors import AccessDenied, ConflictError, GateClosed, ValidationError
-from onboarding.merchants import create_merchant, merchant_view
-from onboarding.process import default_process
+from onboarding.core.access import Actor
+from onboarding.core.errors import AccessDenied, ConflictError, GateClosed, ValidationError
+from onboarding.process import checklist
+from onboarding.process.definition import default_process
+from onboarding.process.merchants import create_merchant, merchant_view
 from tests.samples import submit_valid
 
 SUPPORT = Actor(id=None, name="Li Wei", role="support")
 
 
 def item(session, merchant, key) -> ChecklistItem:
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                   ChecklistItem.item_key == key)).one()
+    row = session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == key)
+    ).one()
     session.refresh(row)
     return row
 
@@ -57,8 +58,10 @@ def test_merchant_item_goes_todo_submitted_approved(session, admin, merchant):
     assert (row.status, row.value) == ("submitted", "public")
     checklist.approve(session, admin, row.id, row.version)
     assert item(session, merchant, "sandbox_account_type").status == "approved"
-    assert events(session, merchant)[-2:] == [("submitted", "sandbox_account_type", "Emily Carter"),
-                                              ("approved", "sandbox_account_type", "Local admin")]
+    assert events(session, merchant)[-2:] == [
+        ("submitted", "sandbox_account_type", "Emily Carter"),
+        ("approved", "sandbox_account_type", "Local admin"),
+    ]
 
 
 def test_rejection_needs_a_reason_and_the_merchant_can_resubmit(session, admin, merchant):
@@ -78,7 +81,10 @@ def test_rejection_needs_a_reason_and_the_merchant_can_resubmit(session, admin, 
     versions = session.exec(select(Submission.number).where(Submission.item_id == row.id)).all()
     assert sorted(versions) == [1, 2]
     assert [a for a, k, _ in events(session, merchant) if k == "sandbox_account_type"] == [
-        "submitted", "rejected", "resubmitted"]
+        "submitted",
+        "rejected",
+        "resubmitted",
+    ]
 
 
 def test_support_items_go_todo_done_and_merchants_cannot_do_them(session, admin, merchant):
@@ -153,7 +159,7 @@ def test_admin_can_override_a_gate_with_a_reason_that_shows_in_history(session, 
     assert derived.stages[1].is_open and derived.stages[1].overridden and not derived.stages[0].is_complete
     row = item(session, merchant, "integration_mode")
     checklist.submit(session, merchant_user(merchant), row.id, row.version, "hosted_checkout")
-    override = [e for e in session.exec(select(HistoryEvent).where(HistoryEvent.action == "gate_overridden"))]
+    override = list(session.exec(select(HistoryEvent).where(HistoryEvent.action == "gate_overridden")))
     assert len(override) == 1 and "already tested" in override[0].detail and override[0].actor_name == "Local admin"
 
 

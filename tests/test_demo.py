@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from models import HistoryEvent, Merchant
-from onboarding import demo
+from onboarding.operations import demo
 from tests.conftest import ROOT
 
 
@@ -22,7 +22,12 @@ def test_demo_spreads_merchants_over_every_stage_and_status(session):
 
 
 def test_seed_demo_command_loads_the_data(data_dir):
-    result = subprocess.run([sys.executable, "-m", "onboarding", "seed-demo"], cwd=ROOT, capture_output=True,
-                            text=True, env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)})
+    result = subprocess.run(
+        [sys.executable, "-m", "onboarding", "seed-demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "ONBOARDING_DATA_DIR": str(data_dir)},
+    )
     assert result.returncode == 0, result.stderr
     assert "25 merchants added" in result.stdout

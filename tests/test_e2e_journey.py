@@ -5,17 +5,26 @@ Screenshots land in test-artifacts/e2e/ (see the README).
 
 import re
 
-import pytest
-
-from tests.browser import ARTIFACTS, chromium_browser, needs_chromium, sign_in
+from tests.browser import ARTIFACTS, needs_chromium
 from tests.samples import png_bytes
+from tools.chromium import chromium_browser, sign_in
 
 SHOTS = ARTIFACTS.parent / "e2e"
 ADMIN = ("Mei Lin", "mei.lin@support.example.com", "a long admin password")
-FIRST = {"name": "Journey Outdoor", "site": "journey-outdoor.example.com", "contact": "Jane Doe",
-         "email": "jane@journey-outdoor.example.com", "password": "jane's long password"}
-SECOND = {"name": "Other Teahouse", "site": "other-tea.example.com", "contact": "Oscar Li",
-          "email": "oscar@other-tea.example.com", "password": "oscar's long password"}
+FIRST = {
+    "name": "Journey Outdoor",
+    "site": "journey-outdoor.example.com",
+    "contact": "Jane Doe",
+    "email": "jane@journey-outdoor.example.com",
+    "password": "jane's long password",
+}
+SECOND = {
+    "name": "Other Teahouse",
+    "site": "other-tea.example.com",
+    "contact": "Oscar Li",
+    "email": "oscar@other-tea.example.com",
+    "password": "oscar's long password",
+}
 TIMEOUT = 120_000
 
 
@@ -45,7 +54,9 @@ class Journey:
         page.wait_for_timeout(300)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-            " && !document.querySelector('[data-testid=\"stStatusWidgetRunningManIcon\"]')", timeout=TIMEOUT)
+            " && !document.querySelector('[data-testid=\"stStatusWidgetRunningManIcon\"]')",
+            timeout=TIMEOUT,
+        )
 
     def record_failure(self, pages) -> None:
         """Keep what each browser showed when a step failed."""
@@ -69,12 +80,17 @@ class Journey:
         body.wait_for(timeout=TIMEOUT)
         return body, body.get_by_role("button", name=submit)
 
-    def submit_item(self, page, key: str, text: str | None = None, upload: bytes | None = None,
-                    identifiers: tuple[str, str, str] | None = None) -> None:
+    def submit_item(
+        self,
+        page,
+        key: str,
+        text: str | None = None,
+        upload: bytes | None = None,
+        identifiers: tuple[str, str, str] | None = None,
+    ) -> None:
         item = self.item(page, key)
         item.wait_for(timeout=TIMEOUT)
-        body, button = self.popover_form(page, item.get_by_role("button", name=re.compile("Submit|Resubmit")),
-                                         "Submit")
+        body, button = self.popover_form(page, item.get_by_role("button", name=re.compile("Submit|Resubmit")), "Submit")
         if upload is not None:
             path = self.tmp / f"{key}.png"
             path.write_bytes(upload)
@@ -110,8 +126,9 @@ class Journey:
             else:
                 entry.get_by_role("button", name="Approve").click()
             # the decision is stored once its entry has left the queue
-            page.wait_for_function("n => document.querySelectorAll('[class*=\"st-key-queue_\"]').length < n",
-                                   arg=waiting, timeout=TIMEOUT)
+            page.wait_for_function(
+                "n => document.querySelectorAll('[class*=\"st-key-queue_\"]').length < n", arg=waiting, timeout=TIMEOUT
+            )
             self.idle(page)
 
     def test_transactions_for(self, page, merchant_name: str) -> None:
@@ -142,8 +159,9 @@ def _invite(journey: Journey, admin, merchant: dict) -> tuple[str, str]:
     journey.idle(admin)
     merchant_id = re.search(r"id=(\d+)", admin.url).group(1)
     journey.shot(admin, f"merchant-created-{merchant_id}")
-    body, button = journey.popover_form(admin, admin.get_by_role("button", name="Invite a merchant user"),
-                                        "Create invitation link")
+    body, button = journey.popover_form(
+        admin, admin.get_by_role("button", name="Invite a merchant user"), "Create invitation link"
+    )
     button.click()
     link = body.locator("code").filter(has_text="invite=")
     link.wait_for(timeout=TIMEOUT)
@@ -230,8 +248,11 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     # 6. stage 3: support signs off, the merchant records production identifiers and key
     journey.mark_done(admin, merchant_id, ["sandbox_signoff", "api_authorized"])
     journey.open(jane, "/", "What we need from you next")
-    journey.submit_item(jane, "production_credentials",
-                        identifiers=("2099010100000000001", "2099010100000000001001", "0123456789ABCDEF01234567"))
+    journey.submit_item(
+        jane,
+        "production_credentials",
+        identifiers=("2099010100000000001", "2099010100000000001001", "0123456789ABCDEF01234567"),
+    )
     journey.review(admin)
 
     # 7. stage 4: screenshot and link; support rejects the screenshot with a reason
@@ -247,8 +268,9 @@ def _journey(journey: Journey, browser, admin, server) -> None:
 
     # 8. the merchant sees the reason and resubmits; support approves
     journey.open(jane, "/", "What we need from you next")
-    journey.item(jane, "self_test_screenshot").get_by_text("The screenshot must show the order number.") \
-        .wait_for(timeout=TIMEOUT)
+    journey.item(jane, "self_test_screenshot").get_by_text("The screenshot must show the order number.").wait_for(
+        timeout=TIMEOUT
+    )
     journey.shot(jane, "rejection-seen")
     journey.submit_item(jane, "self_test_screenshot", upload=png_bytes(320, 200, "#cce5ff"))
     journey.review(admin)

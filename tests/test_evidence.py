@@ -8,16 +8,18 @@ from PIL import Image
 from sqlmodel import select
 
 from models import ChecklistItem, EvidenceFile, Submission
-from onboarding import checklist, evidence
-from onboarding.access import Actor
-from onboarding.errors import AccessDenied, ValidationError
+from onboarding.core.access import Actor
+from onboarding.core.errors import AccessDenied, ValidationError
+from onboarding.process import checklist
+from onboarding.review import evidence
 from tests.samples import pdf_bytes, png_bytes
 from tests.test_checklist import finish_stage
 
 
 def _item(session, merchant, key):
-    return session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                    ChecklistItem.item_key == key)).one()
+    return session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == key)
+    ).one()
 
 
 @pytest.fixture
@@ -63,15 +65,22 @@ def test_a_renamed_executable_or_text_file_is_refused(session, admin, screenshot
 
 def test_an_oversized_image_is_refused_with_a_message(session, admin, screenshot_item, data_dir):
     with pytest.raises(ValidationError) as caught:
-        evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version,
-                             png_bytes() + b"\x00" * evidence.MAX_IMAGE_BYTES, "big.png")
+        evidence.submit_file(
+            session,
+            admin,
+            screenshot_item.id,
+            screenshot_item.version,
+            png_bytes() + b"\x00" * evidence.MAX_IMAGE_BYTES,
+            "big.png",
+        )
     assert caught.value.key == "error.image_too_large" and "10 MB" in str(caught.value)
     assert _stored_files(data_dir) == []
 
 
 def test_a_path_in_the_file_name_is_never_used_to_store(session, admin, screenshot_item, data_dir):
-    submission = evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, png_bytes(),
-                                      "../../etc/passwd.png")
+    submission = evidence.submit_file(
+        session, admin, screenshot_item.id, screenshot_item.version, png_bytes(), "../../etc/passwd.png"
+    )
     files = _stored_files(data_dir)
     assert len(files) == 1 and (data_dir / "evidence") in files[0].parents
     assert submission.file_name == "passwd.png"
@@ -83,37 +92,53 @@ def test_a_decompression_bomb_is_refused(session, admin, screenshot_item, data_d
     Image.new("1", (9000, 9000)).save(buffer, "PNG", optimize=True)  # 81 megapixels in a small file
     assert len(buffer.getvalue()) < evidence.MAX_IMAGE_BYTES
     with pytest.raises(ValidationError) as caught:
-        evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, buffer.getvalue(),
-                             "bomb.png")
+        evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, buffer.getvalue(), "bomb.png")
     assert caught.value.key == "error.image_too_many_pixels"
     assert _stored_files(data_dir) == []
 
 
 def test_a_truncated_image_is_refused(session, admin, screenshot_item):
     with pytest.raises(ValidationError):
-        evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, png_bytes(400, 400)[:300],
-                             "cut.png")
+        evidence.submit_file(
+            session, admin, screenshot_item.id, screenshot_item.version, png_bytes(400, 400)[:300], "cut.png"
+        )
 
 
 def test_a_pdf_is_checked_by_content_and_needs_a_future_expiry(session, admin, certificate_item, data_dir):
     future = date.today() + timedelta(days=200)
     with pytest.raises(ValidationError) as caught:
-        evidence.submit_file(session, admin, certificate_item.id, certificate_item.version,
-                             b"<html>not a pdf</html>", "aoc.pdf", expires_on=future)
+        evidence.submit_file(
+            session,
+            admin,
+            certificate_item.id,
+            certificate_item.version,
+            b"<html>not a pdf</html>",
+            "aoc.pdf",
+            expires_on=future,
+        )
     assert caught.value.key == "error.not_a_pdf"
     with pytest.raises(ValidationError) as caught:
-        evidence.submit_file(session, admin, certificate_item.id, certificate_item.version, pdf_bytes(), "aoc.pdf",
-                             expires_on=date.today() - timedelta(days=1))
+        evidence.submit_file(
+            session,
+            admin,
+            certificate_item.id,
+            certificate_item.version,
+            pdf_bytes(),
+            "aoc.pdf",
+            expires_on=date.today() - timedelta(days=1),
+        )
     assert caught.value.key == "error.document_expired"
     assert _stored_files(data_dir) == []
-    submission = evidence.submit_file(session, admin, certificate_item.id, certificate_item.version, pdf_bytes(),
-                                      "aoc.pdf", expires_on=future)
+    submission = evidence.submit_file(
+        session, admin, certificate_item.id, certificate_item.version, pdf_bytes(), "aoc.pdf", expires_on=future
+    )
     assert evidence.read_file(session, admin, submission.id)[1] == "application/pdf"
     assert submission.expires_on == future
 
 
-def test_a_failure_between_file_write_and_commit_leaves_no_orphan(session, admin, screenshot_item, data_dir,
-                                                                  monkeypatch):
+def test_a_failure_between_file_write_and_commit_leaves_no_orphan(
+    session, admin, screenshot_item, data_dir, monkeypatch
+):
     def broken_submit(*args, **kwargs):
         raise RuntimeError("database went away")
 
@@ -133,7 +158,8 @@ def test_orphans_left_by_a_crash_are_collected(session, data_dir):
 
 
 def test_a_merchant_cannot_read_another_merchants_file(session, admin, screenshot_item):
-    submission = evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, png_bytes(),
-                                      "shot.png")
+    submission = evidence.submit_file(
+        session, admin, screenshot_item.id, screenshot_item.version, png_bytes(), "shot.png"
+    )
     with pytest.raises(AccessDenied):
         evidence.read_file(session, Actor(id=None, name="x", role="merchant", merchant_id=999), submission.id)

@@ -8,11 +8,11 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import HistoryEvent, Merchant
-from onboarding import exports
-from onboarding.access import Actor
-from onboarding.errors import AccessDenied, NotFound
-from onboarding.merchants import PipelineFilter, pipeline
-from onboarding.process import default_process
+from onboarding.core.access import Actor
+from onboarding.core.errors import AccessDenied, NotFound
+from onboarding.process.definition import default_process
+from onboarding.process.merchants import PipelineFilter, pipeline
+from onboarding.reports import exports
 from tests import analytics_data
 from tests.conftest import ROOT
 
@@ -63,12 +63,13 @@ def test_merchant_record_for_an_unknown_merchant_says_so(session, admin, dataset
 def test_merchant_users_cannot_export_records(session, dataset):
     merchant = session.exec(select(Merchant)).first()
     with pytest.raises(AccessDenied):
-        exports.export_merchant_record(session, Actor(id=None, name="E", role="merchant", merchant_id=merchant.id),
-                                       merchant.id)
+        exports.export_merchant_record(
+            session, Actor(id=None, name="E", role="merchant", merchant_id=merchant.id), merchant.id
+        )
 
 
 def test_pipeline_page_offers_csv_and_excel_and_flags_late_merchants(session, admin):
-    from onboarding import clock
+    from onboarding.core import clock
 
     analytics_data.build(session, now=clock.now())
     at = AppTest.from_file(str(ROOT / "pages/pipeline.py"), default_timeout=60)
@@ -89,12 +90,28 @@ def test_merchant_record_includes_its_gateway_test_runs_and_cases(session, admin
 
     charlie, delta = dataset["Charlie"], dataset["Delta"]
     for merchant in (charlie, delta):
-        run = GatewayRun(merchant_id=merchant.id, environment="sandbox", kind="acceptance", status="passed",
-                         base_url="http://127.0.0.1:9/sandbox", actor_name="Li Wei", started_at=analytics_data.NOW)
+        run = GatewayRun(
+            merchant_id=merchant.id,
+            environment="sandbox",
+            kind="acceptance",
+            status="passed",
+            base_url="http://127.0.0.1:9/sandbox",
+            actor_name="Li Wei",
+            started_at=analytics_data.NOW,
+        )
         session.add(run)
         session.flush()
-        session.add(GatewayCase(run_id=run.id, position=0, case_key="A", verdict="passed", exchanges="[]",
-                                started_at=analytics_data.NOW, duration_ms=12))
+        session.add(
+            GatewayCase(
+                run_id=run.id,
+                position=0,
+                case_key="A",
+                verdict="passed",
+                exchanges="[]",
+                started_at=analytics_data.NOW,
+                duration_ms=12,
+            )
+        )
     session.commit()
     sheets = pd.read_excel(io.BytesIO(exports.export_merchant_record(session, admin, charlie.id)), sheet_name=None)
     assert list(sheets["test_runs"]["merchant_id"]) == [charlie.id]

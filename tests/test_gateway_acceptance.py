@@ -5,16 +5,17 @@ from sqlmodel import select
 
 from models import ChecklistItem, HistoryEvent
 from models.gateway import GatewayCase
-from onboarding import acceptance, credentials, runs
-from onboarding.config import get_settings
-from onboarding.merchants import create_merchant
+from onboarding.core.config import get_settings
+from onboarding.gateway import acceptance, credentials, runs
+from onboarding.process.merchants import create_merchant
 from tests.conftest import free_port
-from tests.gateway_servers import StubServer, sandbox, shared_simulator  # noqa: F401  (fixtures)
+from tests.gateway_servers import StubServer
 
 
 def item_status(session, merchant_id, key="sandbox_acceptance"):
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id,
-                                                   ChecklistItem.item_key == key)).one()
+    row = session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id, ChecklistItem.item_key == key)
+    ).one()
     session.refresh(row)
     return row.status
 
@@ -28,8 +29,9 @@ def full_merchant(session, admin, merchant_input):
 @pytest.fixture
 def suite_run(session, admin, full_merchant, sandbox):
     progress = []
-    run = acceptance.run_suite(session, admin, full_merchant.id,
-                               on_progress=lambda done, total, key, case: progress.append((done, total, key)))
+    run = acceptance.run_suite(
+        session, admin, full_merchant.id, on_progress=lambda done, total, key, case: progress.append((done, total, key))
+    )
     view = runs.run_view(session, admin, run.id)
     return {"run": run, "view": view, "cases": {case.case_key: case for case in view.cases}, "progress": progress}
 
@@ -40,10 +42,11 @@ def test_the_cases_follow_the_merchants_features(merchant):
     assert [case.key for case in acceptance.applicable_cases(merchant)] == ["A", "B", "C", "D", "G", "H"]
 
 
-def test_a_merchant_with_every_feature_passes_all_eight_cases_and_the_item_turns_passed(session, full_merchant,
-                                                                                       suite_run):
+def test_a_merchant_with_every_feature_passes_all_eight_cases_and_the_item_turns_passed(
+    session, full_merchant, suite_run
+):
     assert suite_run["run"].status == "passed"
-    assert {key: case.verdict for key, case in suite_run["cases"].items()} == {key: "passed" for key in "ABCDEFGH"}
+    assert {key: case.verdict for key, case in suite_run["cases"].items()} == dict.fromkeys("ABCDEFGH", "passed")
     assert item_status(session, full_merchant.id) == "passed"
     assert suite_run["progress"][-1] == (8, 8, "H")
 
@@ -82,7 +85,9 @@ def test_case_d_uses_account_b_meets_the_challenge_and_completes_it(suite_run):
 
 def test_cases_e_and_f_refund_fully_and_twice_partially(suite_run):
     paid, refund, check = exchanges(suite_run["cases"]["E"])
-    assert refund["request"]["bizContent"]["amount"] == "4.00" and check["response"]["bizContent"]["status"] == "SUCCESS"
+    assert (
+        refund["request"]["bizContent"]["amount"] == "4.00" and check["response"]["bizContent"]["status"] == "SUCCESS"
+    )
     paid, first, second = exchanges(suite_run["cases"]["F"])
     assert [e["request"]["bizContent"]["amount"] for e in (first, second)] == ["2.50", "3.50"]
 
@@ -106,8 +111,9 @@ def test_cards_are_kept_masked_and_no_cvv_is_ever_stored(session, suite_run):
 
 def test_the_run_stays_browsable_and_is_in_the_merchants_history(session, admin, full_merchant, suite_run):
     assert [run.id for run in runs.runs_for(session, admin, full_merchant.id)] == [suite_run["run"].id]
-    events = session.exec(select(HistoryEvent).where(HistoryEvent.merchant_id == full_merchant.id,
-                                                     HistoryEvent.action == "test_run")).all()
+    events = session.exec(
+        select(HistoryEvent).where(HistoryEvent.merchant_id == full_merchant.id, HistoryEvent.action == "test_run")
+    ).all()
     assert len(events) == 1
 
 

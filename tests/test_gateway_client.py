@@ -6,20 +6,28 @@ import time
 import httpx
 import pytest
 
-from onboarding.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B, Credentials
 from onboarding.gateway import codes
-from onboarding.gateway.client import (GatewayClient, GatewayUnavailable, ProductionRefused, ResponseNotTrusted,
-                                       new_id)
+from onboarding.gateway.client import GatewayClient, GatewayUnavailable, ProductionRefused, ResponseNotTrusted, new_id
+from onboarding.gateway.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B, Credentials
 from onboarding.gateway.signature import signed
 from tests.conftest import free_port
-from tests.gateway_servers import StubServer, shared_simulator  # noqa: F401  (fixture)
+from tests.gateway_servers import StubServer
 
 
 def card_payment(amount="1.00", card="4111111111111111", **extra) -> dict:
-    return {"merchantTransactionId": new_id("T"), "amount": amount, "currency": "USD", "captureDelayHours": 0,
-            "shopperIP": "203.0.113.10", "customer": {"email": "shopper@example.com"},
-            "paymentMethod": {"type": "scheme", "cardInfo": {"number": card, "cvv": "333", "expireMonth": "12",
-                                                             "expireYear": "2030"}}, **extra}
+    return {
+        "merchantTransactionId": new_id("T"),
+        "amount": amount,
+        "currency": "USD",
+        "captureDelayHours": 0,
+        "shopperIP": "203.0.113.10",
+        "customer": {"email": "shopper@example.com"},
+        "paymentMethod": {
+            "type": "scheme",
+            "cardInfo": {"number": card, "cvv": "333", "expireMonth": "12", "expireYear": "2030"},
+        },
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -98,8 +106,11 @@ def test_a_tampered_response_raises_and_is_never_a_result(shared_simulator):
 
 def test_an_unsigned_success_is_not_trusted():
     def answer(_stub, _handler, _body):
-        return 200, {"Content-Type": "application/json"}, json.dumps(
-            {"code": "000000", "description": "ok", "bizContent": '{"status":"SUCCESS"}'}).encode()
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"code": "000000", "description": "ok", "bizContent": '{"status":"SUCCESS"}'}).encode(),
+        )
 
     with StubServer(answer) as stub, GatewayClient(stub.url, PUBLIC_ACCOUNT_A) as client:
         with pytest.raises(ResponseNotTrusted):
@@ -132,8 +143,7 @@ def test_a_slow_gateway_times_out_with_a_clear_error():
         time.sleep(1.5)
         return 200, {}, b"{}"
 
-    with StubServer(answer) as stub, GatewayClient(stub.url, PUBLIC_ACCOUNT_A, timeout=0.3,
-                                                   retry_delays=()) as client:
+    with StubServer(answer) as stub, GatewayClient(stub.url, PUBLIC_ACCOUNT_A, timeout=0.3, retry_delays=()) as client:
         started = time.monotonic()
         with pytest.raises(GatewayUnavailable) as raised:
             client.pay(card_payment())
@@ -156,18 +166,30 @@ class SignedAnswer(httpx.BaseTransport):
 
     def handle_request(self, request):
         self.urls.append(str(request.url))
-        body = signed({"accId": PUBLIC_ACCOUNT_A.acc_id, "clientId": PUBLIC_ACCOUNT_A.client_id, "signType": "SHA256",
-                       "code": "001000", "description": "ok",
-                       "bizContent": '{"status":"SUCCESS","amount":"1.000000","currency":"USD"}'},
-                      PUBLIC_ACCOUNT_A.salt)
+        body = signed(
+            {
+                "accId": PUBLIC_ACCOUNT_A.acc_id,
+                "clientId": PUBLIC_ACCOUNT_A.client_id,
+                "signType": "SHA256",
+                "code": "001000",
+                "description": "ok",
+                "bizContent": '{"status":"SUCCESS","amount":"1.000000","currency":"USD"}',
+            },
+            PUBLIC_ACCOUNT_A.salt,
+        )
         return httpx.Response(200, json=body)
 
 
 @pytest.mark.parametrize("call", ["pay", "pre_pay", "refund", "capture", "void"])
 def test_production_refuses_everything_but_queries_before_sending(call, data_dir):
     with GatewayClient("https://acquirer-payment.pingpongx.com", PUBLIC_ACCOUNT_A, transport=NoNetwork()) as client:
-        arguments = {"pay": (card_payment(),), "pre_pay": (card_payment(),), "refund": ("M", "1.00"),
-                     "capture": ("M", "1.00"), "void": ("M", "1.00", "https://shop.example.com/notify")}[call]
+        arguments = {
+            "pay": (card_payment(),),
+            "pre_pay": (card_payment(),),
+            "refund": ("M", "1.00"),
+            "capture": ("M", "1.00"),
+            "void": ("M", "1.00", "https://shop.example.com/notify"),
+        }[call]
         with pytest.raises(ProductionRefused):
             getattr(client, call)(*arguments)
 
@@ -181,13 +203,14 @@ def test_production_queries_are_allowed(data_dir):
 
 
 def test_the_configured_production_url_and_the_environment_both_count_as_production(data_dir, monkeypatch):
-    from onboarding.config import get_settings
+    from onboarding.core.config import get_settings
 
     monkeypatch.setenv("PINGPONG_PRODUCTION_BASE_URL", "http://127.0.0.1:9")
     get_settings.cache_clear()
-    for client in (GatewayClient("http://127.0.0.1:9", PUBLIC_ACCOUNT_A, transport=NoNetwork()),
-                   GatewayClient("http://localhost:9", PUBLIC_ACCOUNT_A, environment="production",
-                                 transport=NoNetwork())):
+    for client in (
+        GatewayClient("http://127.0.0.1:9", PUBLIC_ACCOUNT_A, transport=NoNetwork()),
+        GatewayClient("http://localhost:9", PUBLIC_ACCOUNT_A, environment="production", transport=NoNetwork()),
+    ):
         with pytest.raises(ProductionRefused):
             client.refund("M", "1.00")
         client.close()

@@ -1,7 +1,7 @@
 """Every result code of the gateway has plain words in English and Chinese."""
 
+from onboarding.core.i18n import catalogue
 from onboarding.gateway import codes
-from onboarding.i18n import catalogue
 
 
 def test_every_documented_code_has_plain_words_in_both_languages():

@@ -8,13 +8,13 @@ from sqlmodel import SQLModel, select
 
 from models import ChecklistItem, HistoryEvent
 from models.db import dispose_engines
-from onboarding import credentials, verification
-from onboarding.access import Actor
-from onboarding.config import get_settings
-from onboarding.errors import AccessDenied, ValidationError
+from onboarding.core.access import Actor
+from onboarding.core.config import get_settings
+from onboarding.core.errors import AccessDenied, ValidationError
+from onboarding.gateway import credentials, verification
 from onboarding.gateway.client import GatewayUnavailable
 from tests.conftest import free_port
-from tests.gateway_servers import sandbox, shared_simulator, start_simulator, stop  # noqa: F401  (fixtures)
+from tests.gateway_servers import start_simulator, stop
 
 SALT = "Q7ZK2M9XW4VB8NCT6RJH3PLD"
 ACC_ID = "2026112600000000042123"
@@ -22,8 +22,9 @@ CLIENT_ID = "2026112600000000042"
 
 
 def item(session, merchant, key):
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                   ChecklistItem.item_key == key)).one()
+    row = session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == key)
+    ).one()
     session.refresh(row)
     return row
 
@@ -44,8 +45,9 @@ def test_the_salt_is_shown_masked_and_every_reveal_is_in_the_history(session, ad
     shown = credentials.save(session, admin, merchant.id, "production", CLIENT_ID, ACC_ID, SALT)
     assert shown.masked_salt == "••••••••" + SALT[-4:]
     assert credentials.reveal(session, admin, merchant.id, "production") == SALT
-    actions = [event.action for event in session.exec(select(HistoryEvent).where(
-        HistoryEvent.merchant_id == merchant.id))]
+    actions = [
+        event.action for event in session.exec(select(HistoryEvent).where(HistoryEvent.merchant_id == merchant.id))
+    ]
     assert actions.count("credentials_saved") == 1 and actions.count("salt_revealed") == 1
 
 

@@ -8,9 +8,8 @@ from sqlmodel import Session, create_engine, select
 
 from models import HistoryEvent
 from models.gateway import ReceivedNotification
-from onboarding import credentials
+from onboarding.gateway import credentials, runs
 from onboarding.gateway.client import GatewayClient, biz_json, new_id
-from onboarding import runs
 from onboarding.gateway.notifications import receive, received_for
 from onboarding.gateway.signature import signed
 from tests.test_gateway_client import card_payment
@@ -19,10 +18,25 @@ PUBLIC = credentials.PUBLIC_ACCOUNT_A
 
 
 def notification(status="SUCCESS", salt=PUBLIC.salt, **biz) -> dict:
-    content = {"notifyType": "RECHARGE", "transactionId": "9000000000000042", "merchantTransactionId": "ORDER-42",
-               "amount": "1.000000", "currency": "USD", "status": status, **biz}
-    return signed({"accId": PUBLIC.acc_id, "clientId": PUBLIC.client_id, "signType": "SHA256", "version": "1.0",
-                   "bizContent": biz_json(content)}, salt)
+    content = {
+        "notifyType": "RECHARGE",
+        "transactionId": "9000000000000042",
+        "merchantTransactionId": "ORDER-42",
+        "amount": "1.000000",
+        "currency": "USD",
+        "status": status,
+        **biz,
+    }
+    return signed(
+        {
+            "accId": PUBLIC.acc_id,
+            "clientId": PUBLIC.client_id,
+            "signType": "SHA256",
+            "version": "1.0",
+            "bizContent": biz_json(content),
+        },
+        salt,
+    )
 
 
 def rows(session):
@@ -56,22 +70,41 @@ def test_a_bad_signature_is_refused_and_recorded(session):
 def test_a_notification_signed_with_a_merchants_own_salt_is_tied_to_that_merchant(session, admin, merchant):
     salt = "MERCHANTSALT0123456789AB"
     credentials.save(session, admin, merchant.id, "sandbox", "2026112600000000077", "2026112600000000077001", salt)
-    body = signed({"accId": "2026112600000000077001", "clientId": "2026112600000000077", "signType": "MD5",
-                   "version": "1.0", "bizContent": biz_json({"notifyType": "REFUND", "status": "SUCCESS",
-                                                             "merchantTransactionId": "M-1",
-                                                             "merchantRefundId": "R-1"})}, salt)
+    body = signed(
+        {
+            "accId": "2026112600000000077001",
+            "clientId": "2026112600000000077",
+            "signType": "MD5",
+            "version": "1.0",
+            "bizContent": biz_json(
+                {"notifyType": "REFUND", "status": "SUCCESS", "merchantTransactionId": "M-1", "merchantRefundId": "R-1"}
+            ),
+        },
+        salt,
+    )
     assert receive(session, json.dumps(body).encode())
     (row,) = rows(session)
     assert (row.merchant_id, row.notify_type) == (merchant.id, "REFUND")
 
 
-def test_a_notification_that_arrives_before_its_case_is_stored_is_still_listed_for_the_merchant(session, admin,
-                                                                                                merchant):
+def test_a_notification_that_arrives_before_its_case_is_stored_is_still_listed_for_the_merchant(
+    session, admin, merchant
+):
     assert receive(session, json.dumps(notification(merchantTransactionId="EARLY-1")).encode())
     assert received_for(session, merchant.id) == []
     run = runs.start(session, admin, merchant.id, "sandbox", "payment", PUBLIC.acc_id)
-    runs.add_case(session, run, 0, "payment", "passed", {}, [{"request": {"bizContent": {
-        "merchantTransactionId": "EARLY-1"}}}], None, run.started_at, 5)
+    runs.add_case(
+        session,
+        run,
+        0,
+        "payment",
+        "passed",
+        {},
+        [{"request": {"bizContent": {"merchantTransactionId": "EARLY-1"}}}],
+        None,
+        run.started_at,
+        5,
+    )
     assert [row.merchant_transaction_id for row in received_for(session, merchant.id)] == ["EARLY-1"]
 
 
@@ -92,8 +125,11 @@ def test_the_app_answers_200_ok_and_401_over_http_and_the_embedded_simulator_not
         deadline, found = time.monotonic() + 20, None
         while found is None and time.monotonic() < deadline:
             with Session(engine) as session:
-                found = session.exec(select(ReceivedNotification).where(
-                    ReceivedNotification.merchant_transaction_id == biz["merchantTransactionId"])).first()
+                found = session.exec(
+                    select(ReceivedNotification).where(
+                        ReceivedNotification.merchant_transaction_id == biz["merchantTransactionId"]
+                    )
+                ).first()
             time.sleep(0.2)
         with Session(engine) as session:
             kept = session.exec(select(ReceivedNotification)).all()
@@ -104,8 +140,8 @@ def test_the_app_answers_200_ok_and_401_over_http_and_the_embedded_simulator_not
 
 
 def test_the_simulator_is_mounted_only_when_sandbox_calls_use_it(data_dir, monkeypatch):
-    from onboarding import gateway
-    from onboarding.config import get_settings
+    from onboarding.core.config import get_settings
+    from web import gateway
 
     assert [route.path for route in gateway.routes()] == ["/api/pingpong/notify", "/sandbox"]
     monkeypatch.setenv("PINGPONG_SANDBOX_BASE_URL", "https://sandbox-acquirer-payment.pingpongx.com")

@@ -8,21 +8,23 @@ from sqlmodel import select
 
 from models import ChecklistItem
 from models.gateway import GatewayRun
-from onboarding import checklist, credentials, verification
-from onboarding.config import get_settings
-from onboarding.errors import ValidationError
+from onboarding.core.config import get_settings
+from onboarding.core.errors import ValidationError
 from onboarding.gateway import client as api
+from onboarding.gateway import credentials, verification
 from onboarding.gateway.client import GatewayClient, ProductionRefused
 from onboarding.gateway.signature import verify
 from onboarding.gateway.simulator import engine
+from onboarding.process import checklist
 from tests.gateway_servers import StubServer, start_simulator, stop
 
 PUBLIC = credentials.PUBLIC_ACCOUNT_A
 
 
 def item(session, merchant_id, key):
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id,
-                                                   ChecklistItem.item_key == key)).one()
+    row = session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id, ChecklistItem.item_key == key)
+    ).one()
     session.refresh(row)
     return row
 
@@ -43,10 +45,15 @@ def production(session, admin, merchant, data_dir, monkeypatch):
 def real_purchase(session, amount: str) -> dict:
     """A person's purchase on the merchant's site, made inside the simulator (the tool never pays in production)."""
     signer = GatewayClient("http://unused.invalid", PUBLIC)
-    biz = {"merchantTransactionId": api.new_id("SHOP"), "requestId": api.new_id("REQ"), "amount": amount,
-           "currency": "USD", "captureDelayHours": 0,
-           "paymentMethod": {"type": "scheme", "cardInfo": {"number": "4111111111111111"}},
-           "customer": {"email": "support@example.com"}}
+    biz = {
+        "merchantTransactionId": api.new_id("SHOP"),
+        "requestId": api.new_id("REQ"),
+        "amount": amount,
+        "currency": "USD",
+        "captureDelayHours": 0,
+        "paymentMethod": {"type": "scheme", "cardInfo": {"number": "4111111111111111"}},
+        "customer": {"email": "support@example.com"},
+    }
     answer = engine.handle(session, api.PAY, signer.envelope(biz), "http://unused.invalid")
     signer.close()
     return json.loads(answer["bizContent"])
@@ -76,21 +83,33 @@ def test_a_real_transaction_of_another_amount_is_not_confirmed(session, admin, m
 def test_the_merchants_refund_is_verified_through_the_production_query(session, admin, merchant, production):
     purchase = real_purchase(session, "1.00")
     refunder = GatewayClient("http://unused.invalid", PUBLIC)
-    engine.handle(session, api.REFUND, refunder.envelope({
-        "merchantTransactionId": purchase["merchantTransactionId"], "merchantRefundId": "SHOP-RF-1",
-        "amount": "1.00", "currency": "USD"}), "http://unused.invalid")
+    engine.handle(
+        session,
+        api.REFUND,
+        refunder.envelope(
+            {
+                "merchantTransactionId": purchase["merchantTransactionId"],
+                "merchantRefundId": "SHOP-RF-1",
+                "amount": "1.00",
+                "currency": "USD",
+            }
+        ),
+        "http://unused.invalid",
+    )
     refunder.close()
     open_last_stage(session, admin, merchant)
-    outcome = verification.verify_merchant_refund(session, admin, merchant.id, purchase["merchantTransactionId"],
-                                                  merchant_refund_id="SHOP-RF-1")
+    outcome = verification.verify_merchant_refund(
+        session, admin, merchant.id, purchase["merchantTransactionId"], merchant_refund_id="SHOP-RF-1"
+    )
     assert outcome.passed
     assert item(session, merchant.id, "merchant_refund").status == "approved"
 
 
 def test_the_tool_refuses_to_refund_in_production_itself(session, admin, merchant, production):
     with pytest.raises(ProductionRefused):
-        verification.run_single(session, admin, merchant.id, "production", "refund",
-                                {"merchantTransactionId": "ANY", "amount": "1.00"})
+        verification.run_single(
+            session, admin, merchant.id, "production", "refund", {"merchantTransactionId": "ANY", "amount": "1.00"}
+        )
     run = session.exec(select(GatewayRun).where(GatewayRun.kind == "refund")).one()
     assert run.status == "error"
 
@@ -111,10 +130,12 @@ def test_the_notification_endpoint_check_sends_a_signed_sample_and_wants_ok(sess
         return status, {"Content-Type": "text/plain"}, body
 
     with StubServer(answer) as stub:
-        good = verification.check_notification_endpoint(session, admin, merchant.id, f"{stub.url}/pp",
-                                                        allow_private=True)
-        bad = verification.check_notification_endpoint(session, admin, merchant.id, f"{stub.url}/pp",
-                                                       allow_private=True)
+        good = verification.check_notification_endpoint(
+            session, admin, merchant.id, f"{stub.url}/pp", allow_private=True
+        )
+        bad = verification.check_notification_endpoint(
+            session, admin, merchant.id, f"{stub.url}/pp", allow_private=True
+        )
     assert good.passed and not bad.passed
     sent = json.loads(stub.requests[0][2])
     assert verify(sent, PUBLIC.salt) and json.loads(sent["bizContent"])["notifyType"] == "RECHARGE"

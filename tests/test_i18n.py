@@ -3,14 +3,19 @@
 import re
 from pathlib import Path
 
-from onboarding import credentials, merchants, runs
-from onboarding.checklist import STATUSES
-from onboarding.i18n import catalogue, translate
-from onboarding.process import EVIDENCE_KINDS, OWNERS, default_process
+from onboarding.core.i18n import catalogue, translate
+from onboarding.gateway import credentials, runs
+from onboarding.process import merchants
+from onboarding.process.definition import EVIDENCE_KINDS, OWNERS, default_process
+from onboarding.process.transitions import ITEM_STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_CALL = re.compile(r"""\b(?:t|translate|Error|Denied|NotFound|Closed|flash_key|_run\([^"']*)\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""")
-LITERAL_KEY = re.compile(r"""["']((?:error|flash|nav|pipeline|merchant|action|field|event|history|status|sidebar)\.[a-z_]+)["']""")
+KEY_CALL = re.compile(
+    r"""\b(?:t|translate|Error|Denied|NotFound|Closed|flash_key|_run\([^"']*)\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']"""
+)
+LITERAL_KEY = re.compile(
+    r"""["']((?:error|flash|nav|pipeline|merchant|action|field|event|history|status|sidebar)\.[a-z_]+)["']"""
+)
 
 
 def _used_keys() -> set[str]:
@@ -23,10 +28,10 @@ def _used_keys() -> set[str]:
 
 def _dynamic_keys() -> set[str]:
     """Keys built from values (status.{s}, mode.{m}, …): every value must have its text."""
-    keys = {f"status.{s}" for s in merchants.STATUSES}
+    keys = {f"status.{s}" for s in merchants.MERCHANT_STATUSES}
     keys |= {f"mode.{m}" for m in merchants.INTEGRATION_MODES}
     keys |= {f"platform.{p}" for p in merchants.SHOP_PLATFORMS}
-    keys |= {f"item_status.{s}" for s in STATUSES}
+    keys |= {f"item_status.{s}" for s in ITEM_STATUSES}
     keys |= {f"owner.{o}" for o in OWNERS}
     keys |= {f"evidence.{e}" for e in EVIDENCE_KINDS} | {f"evidence.prompt.{e}" for e in EVIDENCE_KINDS}
     keys |= {f"choice.{c}" for item in default_process().items for c in item.choices}

@@ -10,16 +10,19 @@ import pytest
 
 from models import User
 from models.db import dispose_engines, session_for
-from onboarding import api_tokens, checklist, clock, merchants
-from onboarding.access import actor_for
-from onboarding.i18n import translate
-from onboarding.passwords import hash_password
-from onboarding.processes import stop
-from tests.browser import ARGS, CHROMIUM, needs_chromium
+from onboarding.accounts import api_tokens
+from onboarding.accounts.passwords import hash_password
+from onboarding.core import clock
+from onboarding.core.access import actor_for
+from onboarding.core.i18n import translate
+from onboarding.process import checklist, merchants
+from tests.browser import needs_chromium
 from tests.conftest import POSTGRES_URL, ROOT, free_port, fresh_postgres_database, start_server
-
+from tools.chromium import ARGS, CHROMIUM
+from tools.local_processes import stop
 
 PASSWORD = "correct horse battery staple"
+
 
 @pytest.fixture
 def two_instances(tmp_path):
@@ -31,8 +34,13 @@ def two_instances(tmp_path):
         if database:
             env["DATABASE_URL"] = database
         # the deployment guide's order: migrate once, then start the instances
-        subprocess.run([sys.executable, "-m", "onboarding", "migrate"], cwd=ROOT, check=True, capture_output=True,
-                       env={**os.environ, **env})
+        subprocess.run(
+            [sys.executable, "-m", "onboarding", "migrate"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={**os.environ, **env},
+        )
         urls = []
         for _ in range(2):
             port = free_port()
@@ -41,13 +49,23 @@ def two_instances(tmp_path):
             urls.append(f"http://127.0.0.1:{port}")
         database_url = database or f"sqlite:///{(data / 'onboarding.db').resolve()}"
         with session_for(database_url) as session:
-            user = User(email="li.wei@support.example.com", name="Li Wei", role="admin", created_at=clock.now(),
-                        password_hash=hash_password(PASSWORD))
+            user = User(
+                email="li.wei@support.example.com",
+                name="Li Wei",
+                role="admin",
+                created_at=clock.now(),
+                password_hash=hash_password(PASSWORD),
+            )
             session.add(user)
             session.commit()
             token_row, token = api_tokens.create_token(session, actor_for(user), "CRM sync")
-        yield {"urls": urls, "database_url": database_url, "actor": actor_for(user), "token": token,
-               "token_id": token_row.id}
+        yield {
+            "urls": urls,
+            "database_url": database_url,
+            "actor": actor_for(user),
+            "token": token,
+            "token_id": token_row.id,
+        }
         dispose_engines()
 
 
@@ -63,10 +81,19 @@ def test_a_merchant_created_and_changed_through_one_instance_is_seen_through_the
     assert _get(second, token, "/api/v1/merchants").json()["total"] == 0
 
     with session_for(two_instances["database_url"]) as session:
-        merchant = merchants.create_merchant(session, actor, merchants.MerchantInput(
-            name="Aurora Outdoor Gear", website="https://aurora.example.com", contact_name="Emily Carter",
-            contact_email="emily@aurora.example.com", country="US", shop_platform="shopify",
-            integration_mode="hosted_checkout"))
+        merchant = merchants.create_merchant(
+            session,
+            actor,
+            merchants.MerchantInput(
+                name="Aurora Outdoor Gear",
+                website="https://aurora.example.com",
+                contact_name="Emily Carter",
+                contact_email="emily@aurora.example.com",
+                country="US",
+                shop_platform="shopify",
+                integration_mode="hosted_checkout",
+            ),
+        )
     listed = [item["name"] for item in _get(second, token, "/api/v1/merchants").json()["items"]]
     assert listed == ["Aurora Outdoor Gear"]
 
@@ -109,9 +136,13 @@ def test_a_merchant_created_in_the_browser_on_one_instance_is_seen_through_the_o
             page.get_by_text("Signed in as Li Wei").wait_for(timeout=60000)
             page.goto(f"{first}/new-merchant")
             page.get_by_role("textbox", name=label("field.name") + " *", exact=True).fill("Nordic Knitwear")
-            page.get_by_role("textbox", name=label("field.website") + " *", exact=True).fill("https://nordicknit.example.se")
+            page.get_by_role("textbox", name=label("field.website") + " *", exact=True).fill(
+                "https://nordicknit.example.se"
+            )
             page.get_by_role("textbox", name=label("field.contact_name") + " *", exact=True).fill("Elsa Lindqvist")
-            page.get_by_role("textbox", name=label("field.contact_email") + " *", exact=True).fill("elsa@nordicknit.example.se")
+            page.get_by_role("textbox", name=label("field.contact_email") + " *", exact=True).fill(
+                "elsa@nordicknit.example.se"
+            )
             page.get_by_role("textbox", name=label("field.country") + " *", exact=True).fill("SE")
             page.get_by_role("button", name=label("action.create_merchant")).click()
             page.wait_for_url("**/merchant?id=*", timeout=60000)

@@ -1,14 +1,16 @@
 """Invitations are single use, expire, and keep only a hash of their token."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from models import Invitation, User
-from onboarding import auth, clock, invitations
-from onboarding.errors import NotFound, ValidationError
-from onboarding.passwords import verify_password
+from onboarding.accounts import auth, invitations
+from onboarding.accounts.passwords import verify_password
+from onboarding.core import clock
+from onboarding.core.errors import NotFound, ValidationError
 
 
 def test_an_invitation_creates_a_merchant_user_once(session, admin, merchant):
@@ -29,12 +31,12 @@ def test_the_token_is_not_stored_in_clear(session, admin, merchant, database_url
     _, token = invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
     stored = session.exec(select(Invitation)).one()
     assert stored.token_hash == auth.token_hash(token) and token not in stored.token_hash
-    raw = (database_url.split("///", 1)[1])
+    raw = database_url.split("///", 1)[1]
     session.close()
     from models.db import dispose_engines
 
     dispose_engines()
-    assert token.encode() not in open(raw, "rb").read()
+    assert token.encode() not in Path(raw).read_bytes()
 
 
 def test_an_expired_invitation_gives_a_clear_message(session, admin, merchant):

@@ -8,13 +8,23 @@ import pytest
 
 from models import User
 from models.db import dispose_engines, session_for
-from onboarding import api_tokens, clock, logs, merchants
-from onboarding.access import actor_for
-from onboarding.config import Settings
+from onboarding.accounts import api_tokens
+from onboarding.core import clock, logs
+from onboarding.core.access import actor_for
+from onboarding.core.config import Settings
+from onboarding.process import merchants
 from tests.conftest import free_port, start_server
 
-SECRETS = ["hunter2-Pa55word", "sk_live_51Hx9Qz", "ppo_Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4OTA", "s3cr3t-salt-value",
-           "4111111111111111", "5555 5555 5555 4444", "3782-822463-10005", "6011000990139424123"]
+SECRETS = [
+    "hunter2-Pa55word",
+    "sk_live_51Hx9Qz",
+    "ppo_Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4OTA",
+    "s3cr3t-salt-value",
+    "4111111111111111",
+    "5555 5555 5555 4444",
+    "3782-822463-10005",
+    "6011000990139424123",
+]
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import select
 
 from models import ChecklistItem, HistoryEvent, Merchant
-from onboarding.access import Actor
-from onboarding.errors import AccessDenied, ValidationError
-from onboarding.merchants import PipelineFilter, change_status, create_merchant, normalise_url, pipeline
+from onboarding.core.access import Actor
+from onboarding.core.errors import AccessDenied, ValidationError
+from onboarding.core.validation import normalise_url
+from onboarding.process.merchants import PipelineFilter, change_status, create_merchant, pipeline
 
 
 @pytest.mark.parametrize(
@@ -69,11 +70,12 @@ def test_a_merchant_user_sees_only_their_own_merchant_in_the_pipeline(session, a
 
 
 def test_owner_and_status_changes_are_checked_and_recorded(session, admin, merchant):
-    from onboarding.merchants import change_owner
-    from onboarding.users import create_user
+    from onboarding.accounts.users import create_user
+    from onboarding.process.merchants import change_owner
 
-    colleague = create_user(session, admin, email="li@support.example.com", name="Li Wei", role="support",
-                            password="a support password")
+    colleague = create_user(
+        session, admin, email="li@support.example.com", name="Li Wei", role="support", password="a support password"
+    )
     change_owner(session, admin, merchant.id, colleague.id)
     assert session.get(Merchant, merchant.id).owner_id == colleague.id
     with pytest.raises(ValidationError):

@@ -7,8 +7,8 @@ ever asked to connect anywhere but 127.0.0.1, so each refusal is proven to happe
 import httpx
 import pytest
 
-from onboarding import outbound
-from onboarding.outbound import OutboundFailed, OutboundRefused
+from onboarding.gateway import outbound
+from onboarding.gateway.outbound import OutboundFailed, OutboundRefused
 from tests.gateway_servers import StubServer
 
 ADDRESSES = {
@@ -51,10 +51,20 @@ def fetch(url, transport, **options):
     return outbound.request("GET", url, resolver=stub_resolver, transport=transport, **options)
 
 
-@pytest.mark.parametrize("url", ["https://intranet.test/", "https://metadata.test/latest/meta-data",
-                                 "https://mixed.test/", "https://cgnat.test/", "https://v6-loopback.test/",
-                                 "https://mapped.test/", "https://10.0.0.8/", "https://[::1]/",
-                                 "https://169.254.169.254/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://intranet.test/",
+        "https://metadata.test/latest/meta-data",
+        "https://mixed.test/",
+        "https://cgnat.test/",
+        "https://v6-loopback.test/",
+        "https://mapped.test/",
+        "https://10.0.0.8/",
+        "https://[::1]/",
+        "https://169.254.169.254/",
+    ],
+)
 def test_private_loopback_and_link_local_addresses_are_refused_before_connecting(url, transport):
     with pytest.raises(OutboundRefused) as refused:
         fetch(url, transport)
@@ -68,8 +78,9 @@ def test_loopback_is_refused_without_the_test_setting(transport):
     assert transport.hosts == []
 
 
-@pytest.mark.parametrize("url", ["http://shop.example.com/", "ftp://shop.example.com/", "file:///etc/passwd",
-                                 "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["http://shop.example.com/", "ftp://shop.example.com/", "file:///etc/passwd", "javascript:alert(1)"]
+)
 def test_only_https_is_fetched(url, transport):
     with pytest.raises(OutboundRefused):
         fetch(url, transport)

@@ -5,8 +5,9 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import ChecklistItem, Merchant
-from onboarding import checklist, demo
-from onboarding.access import Actor
+from onboarding.core.access import Actor
+from onboarding.operations import demo
+from onboarding.process import checklist
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -64,15 +65,16 @@ FORM_FIELDS = ["Merchant name", "Website", "Contact name", "Contact e-mail", "Co
 
 
 def fill_new_merchant(at: AppTest, values: list[str]) -> None:
-    for label, value in zip(FORM_FIELDS, values):
+    for label, value in zip(FORM_FIELDS, values, strict=False):
         next(box for box in at.text_input if box.label.startswith(label)).input(value)
     next(b for b in at.button if b.label == "Create merchant").click().run()
 
 
 def test_new_merchant_form_creates_a_merchant(database_url, session, admin):
     at = open_page(admin, "pages/new_merchant.py")
-    fill_new_merchant(at, ["Aurora Outdoor Gear", "aurora.example.com", "Emily Carter", "emily@aurora.example.com",
-                           "us"])
+    fill_new_merchant(
+        at, ["Aurora Outdoor Gear", "aurora.example.com", "Emily Carter", "emily@aurora.example.com", "us"]
+    )
     assert not at.exception
     merchant = session.exec(select(Merchant)).one()
     assert (merchant.website, merchant.country) == ("https://aurora.example.com/", "US")
@@ -80,8 +82,11 @@ def test_new_merchant_form_creates_a_merchant(database_url, session, admin):
 
 @pytest.mark.parametrize(
     ("index", "value", "message"),
-    [(0, "", "Merchant name is required"), (1, "javascript:alert(1)", "must be a web address"),
-     (3, "not-an-email", "not a valid e-mail address")],
+    [
+        (0, "", "Merchant name is required"),
+        (1, "javascript:alert(1)", "must be a web address"),
+        (3, "not-an-email", "not a valid e-mail address"),
+    ],
 )
 def test_new_merchant_form_refuses_bad_input_and_writes_nothing(database_url, session, admin, index, value, message):
     at = open_page(admin, "pages/new_merchant.py")
@@ -94,13 +99,17 @@ def test_new_merchant_form_refuses_bad_input_and_writes_nothing(database_url, se
 
 
 def _submitted_item(session, merchant_input, admin):
-    from onboarding.merchants import create_merchant
+    from onboarding.process.merchants import create_merchant
 
     merchant = create_merchant(session, admin, merchant_input)
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                   ChecklistItem.item_key == "sandbox_account_type")).one()
-    checklist.submit(session, Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id), row.id,
-                     row.version, "public")
+    row = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == "sandbox_account_type"
+        )
+    ).one()
+    checklist.submit(
+        session, Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id), row.id, row.version, "public"
+    )
     return merchant, row
 
 
@@ -128,8 +137,7 @@ def test_merchant_page_rejects_with_a_reason_and_shows_it(database_url, session,
     assert any("Please use the public account" in e.value for e in at.error)
 
 
-def test_merchant_page_without_reason_shows_a_message_and_changes_nothing(database_url, session, admin,
-                                                                          merchant_input):
+def test_merchant_page_without_reason_shows_a_message_and_changes_nothing(database_url, session, admin, merchant_input):
     merchant, row = _submitted_item(session, merchant_input, admin)
     at = open_page(admin, "pages/merchant.py", id=str(merchant.id))
     next(b for b in at.button if b.label == "Reject").click().run()
@@ -144,4 +152,3 @@ def test_merchant_page_for_unknown_id_offers_a_choice(database_url, session, adm
     assert not at.exception
     assert "does not exist" in at.warning[0].value
     assert at.selectbox[-1].label == "Choose a merchant"
-

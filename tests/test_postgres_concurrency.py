@@ -9,8 +9,9 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
 from models import ChecklistItem, HistoryEvent, User
-from onboarding import checklist, clock
-from onboarding.access import actor_for
+from onboarding.core import clock
+from onboarding.core.access import actor_for
+from onboarding.process import checklist
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL")
@@ -22,7 +23,7 @@ def decide(url: str, decision: str, actor, item_id: int, version: int, results) 
 
     os.environ["DATABASE_URL"] = url
     from models.db import session_for
-    from onboarding.errors import ConflictError
+    from onboarding.core.errors import ConflictError
 
     try:
         with session_for(url) as session:
@@ -41,9 +42,12 @@ def _waiting_on_locks(url: str) -> int:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            return connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )).scalar_one()
+            return connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -52,10 +56,14 @@ def test_approve_and_reject_at_the_same_moment_let_exactly_one_win(session, admi
     reviewer = User(email="anna@support.example.com", name="Anna Schmidt", role="support", created_at=clock.now())
     session.add(reviewer)
     session.commit()
-    first = next(item for item in checklist.applicable_items(checklist.default_process(), merchant)
-                 if item.owner == "merchant" and item.stage_index == 0)
-    item = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                    ChecklistItem.item_key == first.key)).one()
+    first = next(
+        item
+        for item in checklist.applicable_items(checklist.default_process(), merchant)
+        if item.owner == "merchant" and item.stage_index == 0
+    )
+    item = session.exec(
+        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == first.key)
+    ).one()
     checklist.submit(session, admin, item.id, item.version, first.choices[0] if first.choices else "evidence")
     session.refresh(item)
     version = item.version
@@ -66,8 +74,10 @@ def test_approve_and_reject_at_the_same_moment_let_exactly_one_win(session, admi
     results = context.Queue()
     with holder.connect() as lock:
         lock.execute(text("SELECT id FROM checklistitem WHERE id = :id FOR UPDATE"), {"id": item.id})
-        workers = [context.Process(target=decide, args=(database_url, decision, actor, item.id, version, results))
-                   for decision, actor in (("approve", admin), ("reject", actor_for(reviewer)))]
+        workers = [
+            context.Process(target=decide, args=(database_url, decision, actor, item.id, version, results))
+            for decision, actor in (("approve", admin), ("reject", actor_for(reviewer)))
+        ]
         for worker in workers:
             worker.start()
         deadline = time.monotonic() + 60
@@ -89,7 +99,12 @@ def test_approve_and_reject_at_the_same_moment_let_exactly_one_win(session, admi
     session.expire_all()
     row = session.get(ChecklistItem, item.id)
     assert row.status == ("approved" if winner == "approve" else "rejected") and row.version == version + 1
-    actions = [event.action for event in session.exec(
-        select(HistoryEvent).where(HistoryEvent.merchant_id == merchant.id, HistoryEvent.item_key == item.item_key)
-        .order_by(HistoryEvent.id))]
+    actions = [
+        event.action
+        for event in session.exec(
+            select(HistoryEvent)
+            .where(HistoryEvent.merchant_id == merchant.id, HistoryEvent.item_key == item.item_key)
+            .order_by(HistoryEvent.id)
+        )
+    ]
     assert actions == ["submitted", "approved" if winner == "approve" else "rejected"]

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from onboarding.process import DEFAULT_PROCESS_FILE, ProcessError, load, parse
+from onboarding.process.definition import DEFAULT_PROCESS_FILE, ProcessError, load, parse
 
 
 @pytest.fixture
@@ -15,8 +15,13 @@ def raw() -> dict:
 
 def test_shipped_process_has_five_stages_with_bilingual_titles():
     process = load()
-    assert [stage.key for stage in process.stages] == ["sandbox", "solution", "authorization", "docking",
-                                                       "verification"]
+    assert [stage.key for stage in process.stages] == [
+        "sandbox",
+        "solution",
+        "authorization",
+        "docking",
+        "verification",
+    ]
     for item in process.items:
         assert item.title["en"] and item.title["zh"]
     assert process.item("pci_dss_certificate").condition == "non_hosted"
@@ -26,19 +31,31 @@ def test_shipped_process_has_five_stages_with_bilingual_titles():
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["stages"][0]["items"][0].update(owner="robot"),
-         "stage 'sandbox', item 'sandbox_account_type': field 'owner' must be one of merchant, support, automatic"),
-        (lambda d: d["stages"][1]["items"][1].update(condition="if_sunny"),
-         "item 'pci_dss_certificate': field 'condition' must be one of"),
-        (lambda d: d["stages"][3]["items"][4]["title"].pop("zh"),
-         "item 'product_link': field 'title.zh' is missing or empty"),
-        (lambda d: d["stages"][2]["items"][0].update(key="go_live"),
-         "item 'go_live': field 'key' is used by another item"),
+        (
+            lambda d: d["stages"][0]["items"][0].update(owner="robot"),
+            "stage 'sandbox', item 'sandbox_account_type': field 'owner' must be one of merchant, support, automatic",
+        ),
+        (
+            lambda d: d["stages"][1]["items"][1].update(condition="if_sunny"),
+            "item 'pci_dss_certificate': field 'condition' must be one of",
+        ),
+        (
+            lambda d: d["stages"][3]["items"][4]["title"].pop("zh"),
+            "item 'product_link': field 'title.zh' is missing or empty",
+        ),
+        (
+            lambda d: d["stages"][2]["items"][0].update(key="go_live"),
+            "item 'go_live': field 'key' is used by another item",
+        ),
         (lambda d: d["stages"][0].update(sla_days=0), "stage 'sandbox': field 'sla_days' must be a whole number"),
-        (lambda d: d["stages"][0]["items"][0].update(evidence="hologram"),
-         "item 'sandbox_account_type': field 'evidence' must be one of"),
-        (lambda d: d["stages"][0]["items"][0].update(colour="red"),
-         "item 'sandbox_account_type': unknown field 'colour'"),
+        (
+            lambda d: d["stages"][0]["items"][0].update(evidence="hologram"),
+            "item 'sandbox_account_type': field 'evidence' must be one of",
+        ),
+        (
+            lambda d: d["stages"][0]["items"][0].update(colour="red"),
+            "item 'sandbox_account_type': unknown field 'colour'",
+        ),
         (lambda d: d["stages"][1]["items"][0].pop("choices"), "item 'integration_mode': field 'choices'"),
         (lambda d: d["stages"][4].update(items=[]), "stage 'verification': field 'items' must list"),
     ],

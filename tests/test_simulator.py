@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import Session, create_engine, select
 
 from models.gateway import SimNotification
-from onboarding.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B
 from onboarding.gateway import codes
 from onboarding.gateway.client import GatewayClient, new_id
+from onboarding.gateway.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B
 from onboarding.gateway.signature import verify
-from tests.gateway_servers import StubServer, shared_simulator, start_simulator, stop  # noqa: F401  (fixture)
+from tests.gateway_servers import StubServer, start_simulator, stop
 from tests.test_gateway_client import card_payment
 
 
@@ -116,15 +116,23 @@ def test_void_cancels_an_authorisation(a):
 
 def test_pre_pay_opens_a_hosted_checkout_where_a_test_card_pays(a):
     mtid = new_id("T")
-    intent = a.pre_pay({"merchantTransactionId": mtid, "amount": "1.00", "currency": "USD", "captureDelayHours": 0,
-                        "payResultUrl": "https://shop.example.com/result"})
+    intent = a.pre_pay(
+        {
+            "merchantTransactionId": mtid,
+            "amount": "1.00",
+            "currency": "USD",
+            "captureDelayHours": 0,
+            "payResultUrl": "https://shop.example.com/result",
+        }
+    )
     assert intent.code == "000000" and intent.biz["token"]
     again = a.pre_pay({"merchantTransactionId": mtid, "amount": "9.00", "currency": "USD", "captureDelayHours": 0})
     assert again.biz["paymentUrl"] == intent.biz["paymentUrl"] and again.biz["amount"] == "1.000000"
     page = httpx.get(intent.biz["paymentUrl"], timeout=10)
     assert page.status_code == 200 and mtid in page.text
-    paid = httpx.post(intent.biz["paymentUrl"], data={"number": "4111111111111111", "email": "s@example.com"},
-                      timeout=10)
+    paid = httpx.post(
+        intent.biz["paymentUrl"], data={"number": "4111111111111111", "email": "s@example.com"}, timeout=10
+    )
     assert paid.status_code == 303
     assert paid.headers["location"].startswith("https://shop.example.com/result?merchantTransactionId=")
     assert a.query(merchant_transaction_id=mtid).status == "SUCCESS"
@@ -155,7 +163,9 @@ def test_notifications_are_signed_and_retried_until_the_answer_is_2xx_ok(tmp_pat
         return status, {"Content-Type": "text/plain"}, body
 
     with StubServer(answer) as stub:
-        process, url = start_simulator(tmp_path / "sim", own_database=True, NOTIFICATION_RETRY_SCALE="0.01", ALLOW_PRIVATE_URLS="true")
+        process, url = start_simulator(
+            tmp_path / "sim", own_database=True, NOTIFICATION_RETRY_SCALE="0.01", ALLOW_PRIVATE_URLS="true"
+        )
         try:
             with GatewayClient(url, PUBLIC_ACCOUNT_A) as client:
                 client.pay(card_payment(notificationUrl=f"{stub.url}/hooks/pingpong"))
@@ -193,8 +203,9 @@ def test_notifications_to_private_addresses_are_never_sent(tmp_path):
 
 def test_the_hosted_checkout_shows_a_decline_and_lets_the_shopper_try_again(a):
     mtid = new_id("T")
-    url = a.pre_pay({"merchantTransactionId": mtid, "amount": "1.00", "currency": "USD",
-                     "captureDelayHours": 0}).biz["paymentUrl"]
+    url = a.pre_pay({"merchantTransactionId": mtid, "amount": "1.00", "currency": "USD", "captureDelayHours": 0}).biz[
+        "paymentUrl"
+    ]
     empty = httpx.post(url, data={"number": ""}, timeout=10)
     assert empty.status_code == 200 and "parameter is missing" in empty.text
     declined = httpx.post(url, data={"number": "5204740000001002"}, timeout=10)

@@ -5,9 +5,8 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import ChecklistItem, HistoryEvent
-from onboarding.access import Actor
+from onboarding.core.access import Actor
 from tests.conftest import ROOT
-from tests.gateway_servers import sandbox, shared_simulator  # noqa: F401  (fixtures)
 
 APP = str(ROOT / "app.py")
 PAGE = "pages/test_transactions.py"
@@ -27,8 +26,7 @@ def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
-def test_running_the_acceptance_suite_shows_a_row_per_case_and_turns_the_item_passed(session, admin, merchant,
-                                                                                    sandbox):
+def test_running_the_acceptance_suite_shows_a_row_per_case_and_turns_the_item_passed(session, admin, merchant, sandbox):
     at = open_page(admin, id=str(merchant.id))
     assert not at.exception
     assert at.title[0].value == "Test transactions"
@@ -37,14 +35,19 @@ def test_running_the_acceptance_suite_shows_a_row_per_case_and_turns_the_item_pa
     result = next(frame.value for frame in at.dataframe if "case" in frame.value.columns)
     assert list(result["case"]) == ["A", "B", "C", "E", "F"]
     assert all("passed" in verdict for verdict in result["verdict"])
-    row = session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id,
-                                                   ChecklistItem.item_key == "sandbox_acceptance")).one()
+    row = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == merchant.id, ChecklistItem.item_key == "sandbox_acceptance"
+        )
+    ).one()
     session.refresh(row)
     assert row.status == "passed"
     history = next(frame.value for frame in at.dataframe if "summary" in frame.value.columns)
     assert len(history) == 1
-    assert any(expander.label.endswith("Order with a decimal amount — passed · "
-                                       f"{result['ms'][0]} ms") for expander in at.expander)
+    assert any(
+        expander.label.endswith(f"Order with a decimal amount — passed · {result['ms'][0]} ms")
+        for expander in at.expander
+    )
 
 
 def test_a_single_payment_with_a_declined_card_shows_the_plain_words(session, admin, merchant, sandbox):

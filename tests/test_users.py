@@ -8,29 +8,32 @@ import pytest
 from sqlmodel import select
 
 from models import AuthSession, HistoryEvent
-from onboarding import auth, invitations, users
-from onboarding.access import Actor, actor_for
-from onboarding.config import get_settings
-from onboarding.errors import AccessDenied, ValidationError
+from onboarding.accounts import auth, invitations, users
+from onboarding.core.access import Actor, actor_for
+from onboarding.core.config import get_settings
+from onboarding.core.errors import AccessDenied, ValidationError
 
 PASSWORD = "a support password"
 
 
 @pytest.fixture
 def support_user(session, admin):
-    return users.create_user(session, admin, email="Li.Wei@Support.example.com", name="Li Wei", role="support",
-                             password=PASSWORD)
+    return users.create_user(
+        session, admin, email="Li.Wei@Support.example.com", name="Li Wei", role="support", password=PASSWORD
+    )
 
 
 def test_admin_creates_accounts_and_duplicates_are_refused(session, admin, support_user):
     assert support_user.email == "li.wei@support.example.com"
     with pytest.raises(ValidationError) as caught:
-        users.create_user(session, admin, email="li.wei@support.example.com", name="Again", role="support",
-                          password=PASSWORD)
+        users.create_user(
+            session, admin, email="li.wei@support.example.com", name="Again", role="support", password=PASSWORD
+        )
     assert caught.value.key == "error.email_taken"
     with pytest.raises(AccessDenied):
-        users.create_user(session, actor_for(support_user), email="x@support.example.com", name="X",
-                          role="support", password=PASSWORD)
+        users.create_user(
+            session, actor_for(support_user), email="x@support.example.com", name="X", role="support", password=PASSWORD
+        )
 
 
 def test_deactivation_ends_every_session_and_blocks_sign_in(session, admin, support_user):
@@ -129,16 +132,18 @@ def test_without_smtp_nothing_is_sent(session, admin, merchant):
 
 def test_a_merchant_user_cannot_administer_users(session, admin, merchant):
     intruder = Actor(id=None, name="M", role="merchant", merchant_id=merchant.id)
-    for call in (lambda: users.list_users(session, intruder),
-                 lambda: users.set_active(session, intruder, admin.id, False),
-                 lambda: users.reset_password(session, intruder, admin.id, "a brand new password")):
+    for call in (
+        lambda: users.list_users(session, intruder),
+        lambda: users.set_active(session, intruder, admin.id, False),
+        lambda: users.reset_password(session, intruder, admin.id, "a brand new password"),
+    ):
         with pytest.raises(AccessDenied):
             call()
     assert session.exec(select(AuthSession)).all() == []
 
 
 def test_admins_change_a_stages_sla_and_bad_values_are_refused(session, admin, support_user):
-    from onboarding import sla
+    from onboarding.process import sla
 
     assert sla.stage_slas(session)["sandbox"] == 5  # the process file's default
     sla.set_sla(session, admin, "sandbox", 9)

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from onboarding.config import get_settings
-from onboarding.credentials import Credentials
-from onboarding.errors import DomainError
+from onboarding.core.config import get_settings
+from onboarding.core.errors import DomainError
 from onboarding.gateway import codes
+from onboarding.gateway.credentials import Credentials
 from onboarding.gateway.signature import DEFAULT_SIGN_TYPE, SIGN_TYPES, sign, verify
 
 VERSION = "1.0"
@@ -27,8 +27,12 @@ VOID_QUERY = "/v4/void/query"
 QUERY_PATHS = (QUERY, REFUND_QUERY, CAPTURE_QUERY, VOID_QUERY)
 ALL_PATHS = (PAY, PREPAY, QUERY, REFUND, REFUND_QUERY, CAPTURE, CAPTURE_QUERY, VOID, VOID_QUERY)
 # Hosts that move real money, whatever a setting says.
-PRODUCTION_HOSTS = ("acquirer-payment.pingpongx.com", "acquirer-merchant.pingpongx.com",
-                    "acquirer-merchant-fra.pingpongx.com", "checkout.pingpongx.com")
+PRODUCTION_HOSTS = (
+    "acquirer-payment.pingpongx.com",
+    "acquirer-merchant.pingpongx.com",
+    "acquirer-merchant-fra.pingpongx.com",
+    "checkout.pingpongx.com",
+)
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 QUERY_RETRY_DELAYS = (0.3, 1.0)
 
@@ -111,9 +115,17 @@ def biz_json(biz: dict) -> str:
 class GatewayClient:
     """Signed calls to one base URL with one set of credentials."""
 
-    def __init__(self, base_url: str, credentials: Credentials, *, environment: str = "sandbox",
-                 sign_type: str = DEFAULT_SIGN_TYPE, timeout: float | httpx.Timeout | None = None,
-                 transport: httpx.BaseTransport | None = None, retry_delays: tuple[float, ...] = QUERY_RETRY_DELAYS):
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        environment: str = "sandbox",
+        sign_type: str = DEFAULT_SIGN_TYPE,
+        timeout: float | httpx.Timeout | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry_delays: tuple[float, ...] = QUERY_RETRY_DELAYS,
+    ):
         if sign_type not in SIGN_TYPES:
             raise ValueError(sign_type)
         self.base_url = base_url.rstrip("/")
@@ -134,8 +146,13 @@ class GatewayClient:
 
     def envelope(self, biz: dict) -> dict:
         """The signed request body for `biz`."""
-        fields = {"accId": self.credentials.acc_id, "clientId": self.credentials.client_id,
-                  "signType": self.sign_type, "version": VERSION, "bizContent": biz_json(biz)}
+        fields = {
+            "accId": self.credentials.acc_id,
+            "clientId": self.credentials.client_id,
+            "signType": self.sign_type,
+            "version": VERSION,
+            "bizContent": biz_json(biz),
+        }
         fields["sign"] = sign(fields, self.credentials.salt)
         return fields
 
@@ -165,8 +182,10 @@ class GatewayClient:
         except httpx.TimeoutException:
             raise self._fail(GatewayUnavailable("gateway.error.timeout", url=self.base_url), exchange) from None
         except httpx.HTTPError as error:
-            raise self._fail(GatewayUnavailable("gateway.error.unavailable", url=self.base_url,
-                                                reason=type(error).__name__), exchange) from None
+            raise self._fail(
+                GatewayUnavailable("gateway.error.unavailable", url=self.base_url, reason=type(error).__name__),
+                exchange,
+            ) from None
         finally:
             exchange.elapsed_ms = int((time.monotonic() - started) * 1000)
         exchange.http_status = response.status_code
@@ -190,10 +209,17 @@ class GatewayClient:
         try:
             biz = json.loads(answer.get("bizContent") or "{}")
         except (TypeError, ValueError):
-            raise self._fail(GatewayUnavailable("gateway.error.bad_response", status=response.status_code),
-                             exchange) from None
-        return GatewayResult(path=path, code=code, description=str(answer.get("description") or ""),
-                             biz=biz if isinstance(biz, dict) else {}, signed=signed, exchange=exchange)
+            raise self._fail(
+                GatewayUnavailable("gateway.error.bad_response", status=response.status_code), exchange
+            ) from None
+        return GatewayResult(
+            path=path,
+            code=code,
+            description=str(answer.get("description") or ""),
+            biz=biz if isinstance(biz, dict) else {},
+            signed=signed,
+            exchange=exchange,
+        )
 
     @staticmethod
     def _fail(error: GatewayError, exchange: Exchange) -> GatewayError:
@@ -210,45 +236,91 @@ class GatewayClient:
 
     def query(self, transaction_id: str | None = None, merchant_transaction_id: str | None = None) -> GatewayResult:
         """Transaction detail by transactionId or merchantTransactionId."""
-        biz = {key: value for key, value in (("transactionId", transaction_id),
-                                             ("merchantTransactionId", merchant_transaction_id)) if value}
+        biz = {
+            key: value
+            for key, value in (("transactionId", transaction_id), ("merchantTransactionId", merchant_transaction_id))
+            if value
+        }
         return self.call(QUERY, biz)
 
-    def refund(self, merchant_transaction_id: str, amount: str, currency: str = "USD",
-               merchant_refund_id: str | None = None, **extra) -> GatewayResult:
+    def refund(
+        self,
+        merchant_transaction_id: str,
+        amount: str,
+        currency: str = "USD",
+        merchant_refund_id: str | None = None,
+        **extra,
+    ) -> GatewayResult:
         """Refund all or part of a payment."""
-        return self.call(REFUND, {"merchantTransactionId": merchant_transaction_id,
-                                  "merchantRefundId": merchant_refund_id or new_id("RF"),
-                                  "amount": amount, "currency": currency, **extra})
+        return self.call(
+            REFUND,
+            {
+                "merchantTransactionId": merchant_transaction_id,
+                "merchantRefundId": merchant_refund_id or new_id("RF"),
+                "amount": amount,
+                "currency": currency,
+                **extra,
+            },
+        )
 
-    def refund_query(self, merchant_transaction_id: str, merchant_refund_id: str | None = None,
-                     refund_id: str | None = None) -> GatewayResult:
+    def refund_query(
+        self, merchant_transaction_id: str, merchant_refund_id: str | None = None, refund_id: str | None = None
+    ) -> GatewayResult:
         """Refund detail by merchantRefundId or refundId."""
         biz = {"merchantTransactionId": merchant_transaction_id}
-        biz.update({key: value for key, value in (("merchantRefundId", merchant_refund_id),
-                                                  ("refundId", refund_id)) if value})
+        biz.update(
+            {key: value for key, value in (("merchantRefundId", merchant_refund_id), ("refundId", refund_id)) if value}
+        )
         return self.call(REFUND_QUERY, biz)
 
-    def capture(self, merchant_transaction_id: str, amount: str, currency: str = "USD",
-                merchant_capture_id: str | None = None, **extra) -> GatewayResult:
+    def capture(
+        self,
+        merchant_transaction_id: str,
+        amount: str,
+        currency: str = "USD",
+        merchant_capture_id: str | None = None,
+        **extra,
+    ) -> GatewayResult:
         """Capture an authorisation (captureDelayHours -1)."""
-        return self.call(CAPTURE, {"merchantTransactionId": merchant_transaction_id,
-                                   "merchantCaptureId": merchant_capture_id or new_id("CP"),
-                                   "amount": amount, "currency": currency, **extra})
+        return self.call(
+            CAPTURE,
+            {
+                "merchantTransactionId": merchant_transaction_id,
+                "merchantCaptureId": merchant_capture_id or new_id("CP"),
+                "amount": amount,
+                "currency": currency,
+                **extra,
+            },
+        )
 
     def capture_query(self, merchant_transaction_id: str, merchant_capture_id: str) -> GatewayResult:
         """Capture detail."""
-        return self.call(CAPTURE_QUERY, {"merchantTransactionId": merchant_transaction_id,
-                                         "merchantCaptureId": merchant_capture_id})
+        return self.call(
+            CAPTURE_QUERY, {"merchantTransactionId": merchant_transaction_id, "merchantCaptureId": merchant_capture_id}
+        )
 
-    def void(self, merchant_transaction_id: str, amount: str, notification_url: str, currency: str = "USD",
-             merchant_void_id: str | None = None) -> GatewayResult:
+    def void(
+        self,
+        merchant_transaction_id: str,
+        amount: str,
+        notification_url: str,
+        currency: str = "USD",
+        merchant_void_id: str | None = None,
+    ) -> GatewayResult:
         """Void an authorisation; the gateway requires a notificationUrl here."""
-        return self.call(VOID, {"merchantTransactionId": merchant_transaction_id,
-                                "merchantVoidId": merchant_void_id or new_id("VD"),
-                                "amount": amount, "currency": currency, "notificationUrl": notification_url})
+        return self.call(
+            VOID,
+            {
+                "merchantTransactionId": merchant_transaction_id,
+                "merchantVoidId": merchant_void_id or new_id("VD"),
+                "amount": amount,
+                "currency": currency,
+                "notificationUrl": notification_url,
+            },
+        )
 
     def void_query(self, merchant_transaction_id: str, merchant_void_id: str) -> GatewayResult:
         """Void detail."""
-        return self.call(VOID_QUERY, {"merchantTransactionId": merchant_transaction_id,
-                                      "merchantVoidId": merchant_void_id})
+        return self.call(
+            VOID_QUERY, {"merchantTransactionId": merchant_transaction_id, "merchantVoidId": merchant_void_id}
+        )

@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select
 
 from models.db import session_for
 from models.gateway import SimNotification
-from onboarding import clock, outbound
-from onboarding.config import get_settings
+from onboarding.core import clock
+from onboarding.core.config import get_settings
+from onboarding.gateway import outbound
 from onboarding.gateway.client import VERSION, biz_json
-from onboarding.gateway.simulator.rules import NOTIFICATION_SCHEDULE
+from onboarding.gateway.runs import NOTIFY_PATH
 from onboarding.gateway.signature import signed
+from onboarding.gateway.simulator.rules import NOTIFICATION_SCHEDULE
 
-OWN_RECEIVER_PATH = "/api/pingpong/notify"
 LEASE_SECONDS = 60
 POLL_SECONDS = 1.0
 
@@ -26,11 +27,24 @@ _workers_lock = threading.Lock()
 
 def enqueue(session: Session, account, url: str, biz: dict) -> SimNotification:
     """Owe `url` a signed notification of `biz`; it is sent by the worker, first at once."""
-    envelope = signed({"accId": account.acc_id, "clientId": account.client_id, "signType": "SHA256",
-                       "version": VERSION, "bizContent": biz_json(biz)}, account.salt)
+    envelope = signed(
+        {
+            "accId": account.acc_id,
+            "clientId": account.client_id,
+            "signType": "SHA256",
+            "version": VERSION,
+            "bizContent": biz_json(biz),
+        },
+        account.salt,
+    )
     now = clock.now()
-    row = SimNotification(acc_id=account.acc_id, url=url, body=json.dumps(envelope, ensure_ascii=False),
-                          next_attempt_at=now, created_at=now)
+    row = SimNotification(
+        acc_id=account.acc_id,
+        url=url,
+        body=json.dumps(envelope, ensure_ascii=False),
+        next_attempt_at=now,
+        created_at=now,
+    )
     session.add(row)
     return row
 
@@ -38,15 +52,16 @@ def enqueue(session: Session, account, url: str, biz: dict) -> SimNotification:
 def _is_own_receiver(url: str) -> bool:
     """The app's own receiver on this machine, which the simulator may always reach."""
     parts = urlsplit(url)
-    return (parts.hostname or "") in ("localhost", "127.0.0.1", "::1") and parts.path == OWN_RECEIVER_PATH
+    return (parts.hostname or "") in ("localhost", "127.0.0.1", "::1") and parts.path == NOTIFY_PATH
 
 
 def attempt(url: str, body: str) -> tuple[bool, str]:
     """POST the notification once; delivered only when the answer is 2xx with body OK."""
     allow = True if _is_own_receiver(url) else None
     try:
-        fetched = outbound.request("POST", url, json_body=json.loads(body), follow_redirects=False,
-                                   allow_private=allow, max_bytes=64 * 1024)
+        fetched = outbound.request(
+            "POST", url, json_body=json.loads(body), follow_redirects=False, allow_private=allow, max_bytes=64 * 1024
+        )
     except outbound.OutboundRefused as error:
         return False, f"refused: {error}"
     except outbound.OutboundFailed as error:
@@ -61,8 +76,11 @@ def _claim(session: Session, row: SimNotification) -> bool:
     now = clock.now()
     result = session.execute(
         update(SimNotification)
-        .where(col(SimNotification.id) == row.id, col(SimNotification.attempts) == row.attempts,
-               col(SimNotification.state) == "pending")
+        .where(
+            col(SimNotification.id) == row.id,
+            col(SimNotification.attempts) == row.attempts,
+            col(SimNotification.state) == "pending",
+        )
         .values(attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
     )
     session.commit()
@@ -73,9 +91,14 @@ def deliver_due(database_url: str) -> int:
     """Send every notification that is due once; returns how many attempts were made."""
     made = 0
     with session_for(database_url) as session:
-        due = list(session.exec(select(SimNotification).where(
-            SimNotification.state == "pending", SimNotification.next_attempt_at <= clock.now())
-            .order_by(col(SimNotification.next_attempt_at)).limit(50)))
+        due = list(
+            session.exec(
+                select(SimNotification)
+                .where(SimNotification.state == "pending", SimNotification.next_attempt_at <= clock.now())
+                .order_by(col(SimNotification.next_attempt_at))
+                .limit(50)
+            )
+        )
     for row in due:
         with session_for(database_url) as session:
             if not _claim(session, row):
@@ -100,8 +123,12 @@ def deliver_due(database_url: str) -> int:
 def next_due_in(database_url: str) -> float | None:
     """Seconds until the next pending notification is due, or None when none is pending."""
     with session_for(database_url) as session:
-        row = session.exec(select(SimNotification.next_attempt_at).where(SimNotification.state == "pending")
-                           .order_by(col(SimNotification.next_attempt_at)).limit(1)).first()
+        row = session.exec(
+            select(SimNotification.next_attempt_at)
+            .where(SimNotification.state == "pending")
+            .order_by(col(SimNotification.next_attempt_at))
+            .limit(1)
+        ).first()
     if row is None:
         return None
     due = row if row.tzinfo else row.replace(tzinfo=clock.now().tzinfo)

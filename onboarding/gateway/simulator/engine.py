@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.gateway import SimAccount, SimOperation, SimTransaction
-from onboarding import clock
-from onboarding.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B, decrypt
-from onboarding.errors import ValidationError
+from onboarding.core import clock
+from onboarding.core.errors import ValidationError
 from onboarding.gateway import client as api
 from onboarding.gateway import codes
+from onboarding.gateway.credentials import PUBLIC_ACCOUNT_A, PUBLIC_ACCOUNT_B, decrypt
+from onboarding.gateway.signature import SIGN_TYPES, signed, verify
 from onboarding.gateway.simulator import delivery, rules
 from onboarding.gateway.simulator.rules import Refusal
-from onboarding.gateway.signature import SIGN_TYPES, signed, verify
 
 FINAL_NOTIFIED = ("SUCCESS", "FAILED", "AUTH_SUCCESS")
 
@@ -64,15 +64,26 @@ def description(code: str) -> str:
 
 def _reply(account: Account, sign_type: str, code: str, biz: dict, detail: str = "") -> dict:
     """A signed answer: code, description and bizContent."""
-    fields = {"accId": account.acc_id, "clientId": account.client_id, "signType": sign_type, "code": code,
-              "description": detail or description(code), "bizContent": api.biz_json(biz)}
+    fields = {
+        "accId": account.acc_id,
+        "clientId": account.client_id,
+        "signType": sign_type,
+        "code": code,
+        "description": detail or description(code),
+        "bizContent": api.biz_json(biz),
+    }
     return signed(fields, account.salt)
 
 
 def unsigned_reply(body: dict, code: str) -> dict:
     """An answer to a caller whose key is unknown or wrong: nothing it could verify is signed."""
-    return {"accId": str(body.get("accId") or ""), "clientId": str(body.get("clientId") or ""),
-            "code": code, "description": description(code), "bizContent": "{}"}
+    return {
+        "accId": str(body.get("accId") or ""),
+        "clientId": str(body.get("clientId") or ""),
+        "code": code,
+        "description": description(code),
+        "bizContent": "{}",
+    }
 
 
 @dataclass
@@ -102,8 +113,9 @@ def handle(session: Session, path: str, body: object, base_url: str) -> dict:
     except (TypeError, ValueError):
         biz = None
     if not isinstance(biz, dict) or body.get("version") != api.VERSION:
-        return _reply(account, sign_type, codes.BAD_PARAMETER, {}, "bizContent must be a JSON object string and "
-                                                                    "version 1.0")
+        return _reply(
+            account, sign_type, codes.BAD_PARAMETER, {}, "bizContent must be a JSON object string and version 1.0"
+        )
     context = Context(session, account, base_url.rstrip("/"), clock.now())
     try:
         code, answer = HANDLERS[path](context, biz)
@@ -124,8 +136,9 @@ def _required(biz: dict, *names: str) -> None:
         raise Refusal(codes.BAD_PARAMETER, f"missing: {', '.join(missing)}")
 
 
-def _transaction(context: Context, merchant_transaction_id: str | None = None,
-                 transaction_id: str | None = None) -> SimTransaction | None:
+def _transaction(
+    context: Context, merchant_transaction_id: str | None = None, transaction_id: str | None = None
+) -> SimTransaction | None:
     query = select(SimTransaction).where(SimTransaction.acc_id == context.account.acc_id)
     if transaction_id:
         query = query.where(SimTransaction.transaction_id == transaction_id)
@@ -163,8 +176,12 @@ def _payment_biz(txn: SimTransaction, extra: dict | None = None) -> dict:
         "issuerInfo": {"issuerResultCode": txn.result_code, "issuerResultMsg": description(txn.result_code)},
     }
     if txn.card_first6:
-        biz["cardInfo"] = {"firstSixDigits": txn.card_first6, "lastFourDigits": txn.card_last4,
-                           "paymentBrand": rules.brand(txn.card_first6), "cardType": "CREDIT"}
+        biz["cardInfo"] = {
+            "firstSixDigits": txn.card_first6,
+            "lastFourDigits": txn.card_last4,
+            "paymentBrand": rules.brand(txn.card_first6),
+            "cardType": "CREDIT",
+        }
     biz.update(extra or {})
     return biz
 
@@ -210,10 +227,15 @@ def payment_answer(context: Context, txn: SimTransaction) -> tuple[str, dict]:
     """The code and bizContent of a payment in its current state."""
     extra = {}
     if txn.status == "PROCESSING" and txn.three_ds:
-        extra = {"threeDContinue": "true",
-                 "threeDUnionParams": {"threeDRedirectUrl": challenge_url(context.base_url, txn)}}
-    code = codes.SUCCESS if txn.status in ("SUCCESS", "AUTH_SUCCESS") else (
-        codes.PROCESSING if txn.status == "PROCESSING" else txn.result_code)
+        extra = {
+            "threeDContinue": "true",
+            "threeDUnionParams": {"threeDRedirectUrl": challenge_url(context.base_url, txn)},
+        }
+    code = (
+        codes.SUCCESS
+        if txn.status in ("SUCCESS", "AUTH_SUCCESS")
+        else (codes.PROCESSING if txn.status == "PROCESSING" else txn.result_code)
+    )
     return code, _payment_biz(txn, extra)
 
 
@@ -237,8 +259,11 @@ def unified_pay(context: Context, biz: dict) -> tuple[str, dict]:
         rules.check_address(address)
     customer = biz.get("customer") if isinstance(biz.get("customer"), dict) else {}
     request_id = str(biz["requestId"])[:64]
-    same_request = context.session.exec(select(SimTransaction).where(
-        SimTransaction.acc_id == context.account.acc_id, SimTransaction.request_id == request_id)).first()
+    same_request = context.session.exec(
+        select(SimTransaction).where(
+            SimTransaction.acc_id == context.account.acc_id, SimTransaction.request_id == request_id
+        )
+    ).first()
     if same_request is not None:
         # the requestId is the idempotency key: a repeat gets the first answer and charges nothing
         return payment_answer(context, same_request)
@@ -246,9 +271,18 @@ def unified_pay(context: Context, biz: dict) -> tuple[str, dict]:
     if txn is not None and not (txn.kind == "payment" and txn.status == "FAILED"):
         raise Refusal(codes.DUPLICATE)
     if txn is None:
-        txn = SimTransaction(acc_id=context.account.acc_id, merchant_transaction_id=str(biz["merchantTransactionId"])[:64],
-                             kind="payment", created_at=context.now, status="INIT", result_code=codes.PROCESSING,
-                             amount="0", currency="USD", request="{}", updated_at=context.now)
+        txn = SimTransaction(
+            acc_id=context.account.acc_id,
+            merchant_transaction_id=str(biz["merchantTransactionId"])[:64],
+            kind="payment",
+            created_at=context.now,
+            status="INIT",
+            result_code=codes.PROCESSING,
+            amount="0",
+            currency="USD",
+            request="{}",
+            updated_at=context.now,
+        )
     txn.request_id = request_id
     txn.amount, txn.currency, txn.capture_delay_hours = str(amount), str(biz["currency"]).upper(), delay
     txn.notification_url = str(biz.get("notificationUrl") or "")[:2048] or None
@@ -275,21 +309,34 @@ def pre_pay(context: Context, biz: dict) -> tuple[str, dict]:
         if delay not in (0, -1):
             raise Refusal(codes.BAD_PARAMETER, "captureDelayHours must be 0 or -1")
         txn = SimTransaction(
-            acc_id=context.account.acc_id, merchant_transaction_id=str(biz["merchantTransactionId"])[:64],
-            request_id=str(biz.get("requestId") or "")[:64] or None, kind="prepay", amount=str(amount),
-            currency=str(biz["currency"]).upper(), capture_delay_hours=delay, status="INIT",
-            result_code=codes.PROCESSING, token=_new_token(),
+            acc_id=context.account.acc_id,
+            merchant_transaction_id=str(biz["merchantTransactionId"])[:64],
+            request_id=str(biz.get("requestId") or "")[:64] or None,
+            kind="prepay",
+            amount=str(amount),
+            currency=str(biz["currency"]).upper(),
+            capture_delay_hours=delay,
+            status="INIT",
+            result_code=codes.PROCESSING,
+            token=_new_token(),
             notification_url=str(biz.get("notificationUrl") or "")[:2048] or None,
             pay_result_url=str(biz.get("payResultUrl") or "")[:2048] or None,
             pay_cancel_url=str(biz.get("payCancelUrl") or "")[:2048] or None,
-            remark=str(biz.get("remark") or "")[:256] or None, request=_stored_request(biz),
-            created_at=context.now, updated_at=context.now)
+            remark=str(biz.get("remark") or "")[:256] or None,
+            request=_stored_request(biz),
+            created_at=context.now,
+            updated_at=context.now,
+        )
         _set_id(context, txn, "9", "transaction_id")
         context.session.add(txn)
     return codes.SUCCESS, {
-        "transactionId": txn.transaction_id, "merchantTransactionId": txn.merchant_transaction_id,
-        "amount": rules.echo(Decimal(txn.amount)), "currency": txn.currency, "remark": txn.remark or "",
-        "token": txn.token, "innerJsUrl": f"{context.base_url}/checkout.js",
+        "transactionId": txn.transaction_id,
+        "merchantTransactionId": txn.merchant_transaction_id,
+        "amount": rules.echo(Decimal(txn.amount)),
+        "currency": txn.currency,
+        "remark": txn.remark or "",
+        "token": txn.token,
+        "innerJsUrl": f"{context.base_url}/checkout.js",
         "paymentUrl": f"{context.base_url}/checkout?token={txn.token}",
     }
 
@@ -309,18 +356,32 @@ def query(context: Context, biz: dict) -> tuple[str, dict]:
         raise Refusal(codes.NOT_FOUND)
     _, answer = payment_answer(context, txn)
     answer.pop("threeDUnionParams", None)
-    answer.update({"resultCode": txn.result_code, "resultDescription": description(txn.result_code),
-                   "authenticationInfo": {"threeDSecure": "Y" if txn.three_ds else "N"}})
+    answer.update(
+        {
+            "resultCode": txn.result_code,
+            "resultDescription": description(txn.result_code),
+            "authenticationInfo": {"threeDSecure": "Y" if txn.three_ds else "N"},
+        }
+    )
     if txn.three_ds and txn.status in ("SUCCESS", "AUTH_SUCCESS", "CANCEL"):
-        answer["threeDSInfo"] = {"authenticationResult": "Y", "liabilityShift": "Y", "eci": "02",
-                                 "authentication3DSecure": "Y", "specificationVersion": "2.2.0"}
+        answer["threeDSInfo"] = {
+            "authenticationResult": "Y",
+            "liabilityShift": "Y",
+            "eci": "02",
+            "authentication3DSecure": "Y",
+            "specificationVersion": "2.2.0",
+        }
     return codes.REQUEST_OK, answer
 
 
 def _operation(context: Context, kind: str, merchant_operation_id: str) -> SimOperation | None:
-    return context.session.exec(select(SimOperation).where(
-        SimOperation.acc_id == context.account.acc_id, SimOperation.kind == kind,
-        SimOperation.merchant_operation_id == merchant_operation_id)).first()
+    return context.session.exec(
+        select(SimOperation).where(
+            SimOperation.acc_id == context.account.acc_id,
+            SimOperation.kind == kind,
+            SimOperation.merchant_operation_id == merchant_operation_id,
+        )
+    ).first()
 
 
 OPERATION_FIELDS = {
@@ -332,11 +393,18 @@ OPERATION_FIELDS = {
 
 def _operation_biz(operation: SimOperation, with_result: bool) -> dict:
     merchant_key, id_key, time_key, ending_key, _, _ = OPERATION_FIELDS[operation.kind]
-    biz = {"transactionId": operation.transaction_id, "merchantTransactionId": operation.merchant_transaction_id,
-           merchant_key: operation.merchant_operation_id, id_key: operation.operation_id,
-           "amount": rules.echo(Decimal(operation.amount)), "currency": operation.currency,
-           time_key: millis(operation.created_at), ending_key: millis(operation.created_at),
-           "status": operation.status, "remark": operation.remark or ""}
+    biz = {
+        "transactionId": operation.transaction_id,
+        "merchantTransactionId": operation.merchant_transaction_id,
+        merchant_key: operation.merchant_operation_id,
+        id_key: operation.operation_id,
+        "amount": rules.echo(Decimal(operation.amount)),
+        "currency": operation.currency,
+        time_key: millis(operation.created_at),
+        ending_key: millis(operation.created_at),
+        "status": operation.status,
+        "remark": operation.remark or "",
+    }
     if with_result or operation.kind == "refund":
         biz.update({"resultCode": operation.result_code, "resultDescription": description(operation.result_code)})
     return biz
@@ -346,14 +414,23 @@ def _operation_code(operation: SimOperation) -> str:
     return codes.SUCCESS if operation.status == "SUCCESS" else operation.result_code
 
 
-def _record_operation(context: Context, kind: str, txn: SimTransaction, biz: dict, amount: Decimal,
-                      status: str, result_code: str) -> SimOperation:
+def _record_operation(
+    context: Context, kind: str, txn: SimTransaction, biz: dict, amount: Decimal, status: str, result_code: str
+) -> SimOperation:
     merchant_key = OPERATION_FIELDS[kind][0]
-    operation = SimOperation(acc_id=context.account.acc_id, kind=kind, transaction_id=txn.transaction_id,
-                             merchant_transaction_id=txn.merchant_transaction_id,
-                             merchant_operation_id=str(biz[merchant_key])[:64], amount=str(amount),
-                             currency=txn.currency, status=status, result_code=result_code,
-                             remark=str(biz.get("remark") or "")[:256] or None, created_at=context.now)
+    operation = SimOperation(
+        acc_id=context.account.acc_id,
+        kind=kind,
+        transaction_id=txn.transaction_id,
+        merchant_transaction_id=txn.merchant_transaction_id,
+        merchant_operation_id=str(biz[merchant_key])[:64],
+        amount=str(amount),
+        currency=txn.currency,
+        status=status,
+        result_code=result_code,
+        remark=str(biz.get("remark") or "")[:256] or None,
+        created_at=context.now,
+    )
     _set_id(context, operation, OPERATION_FIELDS[kind][5], "operation_id")
     context.session.add(operation)
     url = str(biz.get("notificationUrl") or "") or txn.notification_url
@@ -385,9 +462,19 @@ def refund(context: Context, biz: dict) -> tuple[str, dict]:
         raise Refusal(codes.ORIGINAL_TYPE, "capture the authorisation before refunding it")
     if txn.status != "SUCCESS":
         raise Refusal(codes.INVALID_TRANSACTION, "only a successful payment can be refunded")
-    refunded = sum((Decimal(op.amount) for op in context.session.exec(select(SimOperation).where(
-        SimOperation.transaction_id == txn.transaction_id, SimOperation.kind == "refund",
-        SimOperation.status == "SUCCESS"))), Decimal(0))
+    refunded = sum(
+        (
+            Decimal(op.amount)
+            for op in context.session.exec(
+                select(SimOperation).where(
+                    SimOperation.transaction_id == txn.transaction_id,
+                    SimOperation.kind == "refund",
+                    SimOperation.status == "SUCCESS",
+                )
+            )
+        ),
+        Decimal(0),
+    )
     left = Decimal(txn.amount) - refunded
     status, code = ("SUCCESS", codes.SUCCESS) if amount <= left else ("FAILED", codes.REFUND_TOO_LARGE)
     operation = _record_operation(context, "refund", txn, biz, amount, status, code)
@@ -437,8 +524,11 @@ def _operation_query(kind: str, *required: str):
         merchant_key, id_key = OPERATION_FIELDS[kind][:2]
         if not any(biz.get(name) for name in required):
             raise Refusal(codes.BAD_PARAMETER, f"{' or '.join(required)} is required")
-        query = select(SimOperation).where(SimOperation.acc_id == context.account.acc_id, SimOperation.kind == kind,
-                                           SimOperation.merchant_transaction_id == str(biz["merchantTransactionId"]))
+        query = select(SimOperation).where(
+            SimOperation.acc_id == context.account.acc_id,
+            SimOperation.kind == kind,
+            SimOperation.merchant_transaction_id == str(biz["merchantTransactionId"]),
+        )
         if biz.get(merchant_key):
             query = query.where(SimOperation.merchant_operation_id == str(biz[merchant_key]))
         if biz.get(id_key):
@@ -447,6 +537,7 @@ def _operation_query(kind: str, *required: str):
         if operation is None:
             raise Refusal(codes.NOT_FOUND)
         return codes.REQUEST_OK, _operation_biz(operation, True)
+
     run.__doc__ = f"/v4/{kind}/query: the {kind}'s state; 107001 when unknown."
     return run
 
@@ -506,11 +597,19 @@ def complete_challenge(session: Session, txn: SimTransaction, code: str, base_ur
     return txn
 
 
-def register(session: Session, acc_id: str, client_id: str, salt_encrypted: str, merchant_id: int | None,
-             by: str, three_ds: bool = False) -> SimAccount:
+def register(
+    session: Session,
+    acc_id: str,
+    client_id: str,
+    salt_encrypted: str,
+    merchant_id: int | None,
+    by: str,
+    three_ds: bool = False,
+) -> SimAccount:
     """Make an account known to the simulator (what "support configured the sandbox account" does here)."""
-    row = session.get(SimAccount, acc_id) or SimAccount(acc_id=acc_id, client_id=client_id, salt_encrypted="",
-                                                        registered_by_name=by, registered_at=clock.now())
+    row = session.get(SimAccount, acc_id) or SimAccount(
+        acc_id=acc_id, client_id=client_id, salt_encrypted="", registered_by_name=by, registered_at=clock.now()
+    )
     row.client_id, row.salt_encrypted, row.merchant_id, row.three_ds = client_id, salt_encrypted, merchant_id, three_ds
     row.registered_by_name, row.registered_at = by, clock.now()
     session.add(row)

@@ -23,8 +23,22 @@ US_CA = ("US", "CA")
 NOTIFICATION_SCHEDULE = (5, 5, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800)
 
 # Keys of the rules as the page and README list them (texts in the gateway.rules catalogue section).
-RULE_KEYS = ("accounts", "signature", "cards", "decline", "amounts", "address", "risk", "three_ds", "refunds",
-             "preauth", "void", "checkout", "notifications", "state")
+RULE_KEYS = (
+    "accounts",
+    "signature",
+    "cards",
+    "decline",
+    "amounts",
+    "address",
+    "risk",
+    "three_ds",
+    "refunds",
+    "preauth",
+    "void",
+    "checkout",
+    "notifications",
+    "state",
+)
 
 
 class Refusal(Exception):

@@ -1,0 +1,180 @@
+"""The onboarding process definition: loaded from one TOML file and validated at start-up."""
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PROCESS_FILE = Path(__file__).with_name("process.toml")
+LANGUAGES = ("en", "zh")
+OWNERS = ("merchant", "support", "automatic")
+EVIDENCE_KINDS = ("none", "text", "choice", "identifier", "link", "image", "document", "test_run", "transaction")
+# What an item's `condition` may name, and the merchant fact it reads.
+CONDITIONS = {
+    "self_registered_sandbox": lambda merchant: merchant.sandbox_account == "self_registered",
+    "non_hosted": lambda merchant: merchant.integration_mode == "non_hosted",
+}
+SETTABLE_FIELDS = ("sandbox_account", "integration_mode")
+
+
+class ProcessError(ValueError):
+    """The process file is wrong; the message names the file, the item and the field."""
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    stage_index: int
+    owner: str
+    evidence: str
+    title: dict[str, str]
+    help: dict[str, str] = field(default_factory=dict)
+    condition: str | None = None
+    choices: tuple[str, ...] = ()
+    sets: str | None = None
+    required: bool = True
+    reviewable: bool = False
+
+    def applies_to(self, merchant) -> bool:
+        """Whether this item is part of `merchant`'s checklist."""
+        return self.condition is None or CONDITIONS[self.condition](merchant)
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    index: int
+    title: dict[str, str]
+    sla_days: int
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Process:
+    version: int
+    stages: tuple[Stage, ...]
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for stage in self.stages for item in stage.items)
+
+    def item(self, key: str) -> Item:
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise KeyError(key)
+
+    def stage(self, key: str) -> Stage:
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(key)
+
+
+def _texts(raw, where: str, name: str, required: bool = True) -> dict[str, str]:
+    if raw is None and not required:
+        return {}
+    if not isinstance(raw, dict):
+        raise ProcessError(f"{where}: field '{name}' must be a table with keys {', '.join(LANGUAGES)}")
+    for language in LANGUAGES:
+        value = raw.get(language)
+        if not isinstance(value, str) or not value.strip():
+            raise ProcessError(f"{where}: field '{name}.{language}' is missing or empty")
+    return {language: raw[language] for language in LANGUAGES}
+
+
+def _item(raw, stage_index: int, where: str, seen: set[str]) -> Item:
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.isidentifier():
+        raise ProcessError(f"{where}: field 'key' must be a name like 'product_link' (got {key!r})")
+    where = f"{where.rsplit(',', 1)[0]}, item '{key}'"
+    if key in seen:
+        raise ProcessError(f"{where}: field 'key' is used by another item")
+    seen.add(key)
+    owner = raw.get("owner")
+    if owner not in OWNERS:
+        raise ProcessError(f"{where}: field 'owner' must be one of {', '.join(OWNERS)} (got {owner!r})")
+    evidence = raw.get("evidence", "none")
+    if evidence not in EVIDENCE_KINDS:
+        raise ProcessError(f"{where}: field 'evidence' must be one of {', '.join(EVIDENCE_KINDS)} (got {evidence!r})")
+    condition = raw.get("condition")
+    if condition is not None and condition not in CONDITIONS:
+        raise ProcessError(f"{where}: field 'condition' must be one of {', '.join(CONDITIONS)} (got {condition!r})")
+    choices = raw.get("choices", [])
+    if evidence == "choice" and (not isinstance(choices, list) or not choices):
+        raise ProcessError(f"{where}: field 'choices' must list the options of a choice item")
+    sets = raw.get("sets")
+    if sets is not None and sets not in SETTABLE_FIELDS:
+        raise ProcessError(f"{where}: field 'sets' must be one of {', '.join(SETTABLE_FIELDS)} (got {sets!r})")
+    unknown = set(raw) - {
+        "key",
+        "owner",
+        "evidence",
+        "condition",
+        "choices",
+        "sets",
+        "title",
+        "help",
+        "required",
+        "reviewable",
+    }
+    if unknown:
+        raise ProcessError(f"{where}: unknown field '{sorted(unknown)[0]}'")
+    return Item(
+        key=key,
+        stage_index=stage_index,
+        owner=owner,
+        evidence=evidence,
+        title=_texts(raw.get("title"), where, "title"),
+        help=_texts(raw.get("help"), where, "help", required=False),
+        condition=condition,
+        choices=tuple(str(choice) for choice in choices),
+        sets=sets,
+        required=bool(raw.get("required", True)),
+        reviewable=bool(raw.get("reviewable", False)),
+    )
+
+
+def parse(data: dict, source: str) -> Process:
+    """Validate raw process data read from `source`, or raise ProcessError."""
+    raw_stages = data.get("stages")
+    if not isinstance(raw_stages, list) or not raw_stages:
+        raise ProcessError(f"{source}: field 'stages' must list at least one stage")
+    stages, seen_items, seen_stages = [], set(), set()
+    for index, raw_stage in enumerate(raw_stages):
+        key = raw_stage.get("key")
+        where = f"{source}: stage {index + 1}"
+        if not isinstance(key, str) or not key.isidentifier() or key in seen_stages:
+            raise ProcessError(f"{where}: field 'key' must be a unique name (got {key!r})")
+        seen_stages.add(key)
+        where = f"{source}: stage '{key}'"
+        sla = raw_stage.get("sla_days")
+        if not isinstance(sla, int) or isinstance(sla, bool) or sla < 1:
+            raise ProcessError(f"{where}: field 'sla_days' must be a whole number of days, at least 1 (got {sla!r})")
+        raw_items = raw_stage.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            raise ProcessError(f"{where}: field 'items' must list at least one item")
+        items = tuple(
+            _item(raw, index, f"{where}, item {number + 1}", seen_items) for number, raw in enumerate(raw_items)
+        )
+        stages.append(
+            Stage(key=key, index=index, title=_texts(raw_stage.get("title"), where, "title"), sla_days=sla, items=items)
+        )
+    return Process(version=int(data.get("version", 1)), stages=tuple(stages))
+
+
+def load(path: Path = DEFAULT_PROCESS_FILE) -> Process:
+    """Read and validate the process file at `path`."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProcessError(f"{path}: the process file does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ProcessError(f"{path}: not valid TOML ({error})") from None
+    return parse(data, str(path))
+
+
+@lru_cache
+def default_process() -> Process:
+    """The process shipped with the app, loaded once."""
+    return load(DEFAULT_PROCESS_FILE)

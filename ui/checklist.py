@@ -1,0 +1,264 @@
+"""How a checklist item looks and what can be done with it, shared by the Merchant page and the portal."""
+
+import html
+from datetime import timedelta
+
+import streamlit as st
+
+from onboarding.core import clock
+from onboarding.core.errors import DomainError
+from onboarding.core.i18n import pick
+from onboarding.process import checklist, comments, transitions
+from onboarding.process.definition import default_process
+from onboarding.review import evidence, identifiers
+from ui.context import db, flash, language, show_error, t
+
+STATUS_COLOURS = {
+    "todo": "gray",
+    "submitted": "blue",
+    "approved": "green",
+    "done": "green",
+    "passed": "green",
+    "rejected": "red",
+    "failed": "red",
+}
+STATUS_ICONS = {
+    "todo": "○",
+    "submitted": "◔",
+    "approved": "✓",
+    "done": "✓",
+    "passed": "✓",
+    "rejected": "✕",
+    "failed": "✕",
+}
+
+
+def run_action(action, success_key: str, **kwargs) -> None:
+    """Call a domain action; on success rerun with a message, on failure show why (nothing is lost)."""
+    try:
+        with db() as session:
+            action(session, st.session_state["actor"], **kwargs)
+    except DomainError as error:
+        show_error(error)
+        return
+    flash(t(success_key))
+    st.rerun()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _stored_bytes(sha256: str) -> bytes:
+    """Evidence files never change (they are named by digest), so reruns need not read them again."""
+    return evidence.read_bytes(sha256)
+
+
+def show_submission(submission, actor, thumbnail: int = 260) -> None:
+    """A submission's evidence: image thumbnail, PDF download, link or text."""
+    if submission.file_sha256:
+        try:
+            with db() as session:
+                sha256, content_type, name = evidence.describe_file(session, actor, submission.id)
+            data = _stored_bytes(sha256)
+        except DomainError as error:
+            show_error(error)
+            return
+        if content_type.startswith("image/"):
+            st.image(data, width=thumbnail, caption=name)
+        else:
+            st.download_button(
+                t("evidence.download", name=name),
+                data,
+                file_name=name,
+                mime=content_type,
+                key=f"download_{submission.id}",
+                icon=":material/picture_as_pdf:",
+            )
+        if submission.expires_on:
+            st.caption(t("evidence.expires", date=submission.expires_on.isoformat()))
+    elif submission.kind == "link" and submission.value:
+        st.link_button(submission.value[:80], submission.value, icon=":material/open_in_new:")
+    elif submission.value:
+        shown = t(f"choice.{submission.value}") if submission.kind == "choice" else submission.value
+        st.markdown(f"`{shown}`")
+    if submission.note:
+        st.caption(t("evidence.note", note=submission.note))
+
+
+def _submit_form(item, definition, key: str) -> None:
+    """The form a merchant (or support on their behalf) hands evidence in with."""
+    kind = definition.evidence
+    with st.form(f"submit_{key}", border=False, clear_on_submit=False):
+        upload = expires = None
+        value = ""
+        if kind == "choice":
+            value = st.selectbox(t("merchant.value"), definition.choices, format_func=lambda c: t(f"choice.{c}"))
+        elif kind == "image":
+            upload = st.file_uploader(t("evidence.upload_image"), type=["png", "jpg", "jpeg", "webp"])
+        elif kind == "document":
+            upload = st.file_uploader(t("evidence.upload_document"), type=["pdf"])
+            expires = st.date_input(t("evidence.expiry_date"), value=clock.now().date() + timedelta(days=365))
+        elif kind == "link":
+            value = st.text_input(t("evidence.prompt.link"), max_chars=2048, placeholder="https://")
+        elif kind == "identifier":
+            left, right = st.columns(2)
+            client_id = left.text_input("clientId", max_chars=64)
+            acc_id = right.text_input("accId", max_chars=64)
+            salt = st.text_input(t("evidence.key"), type="password", max_chars=128, help=t("evidence.key_help"))
+        else:
+            value = st.text_area(t(f"evidence.prompt.{kind}"), max_chars=4000)
+        note = st.text_input(t("merchant.note"), max_chars=2000)
+        if not st.form_submit_button(t("action.submit"), type="primary"):
+            return
+    if kind == "identifier":
+        run_action(
+            identifiers.submit_credentials,
+            "flash.submitted",
+            item_id=item.id,
+            expected_version=item.version,
+            client_id=client_id,
+            acc_id=acc_id,
+            salt=salt,
+            note=note,
+        )
+    elif kind in ("image", "document"):
+        if upload is None:
+            st.error(t("error.file_required"))
+            return
+        run_action(
+            evidence.submit_file,
+            "flash.submitted",
+            item_id=item.id,
+            expected_version=item.version,
+            data=upload.getvalue(),
+            file_name=upload.name,
+            note=note,
+            expires_on=expires,
+        )
+    else:
+        run_action(
+            checklist.submit, "flash.submitted", item_id=item.id, expected_version=item.version, value=value, note=note
+        )
+
+
+def _reason_form(action, form_key: str, label: str, icon: str, success_key: str, item, primary: bool) -> None:
+    """A popover with a required reason, for the actions that need one (reject, reopen)."""
+    with st.popover(label, icon=icon, width="stretch"):
+        with st.form(form_key, border=False):
+            reason = st.text_area(t("merchant.reason"), max_chars=checklist.MAX_REASON)
+            if st.form_submit_button(label, type="primary" if primary else "secondary"):
+                run_action(action, success_key, item_id=item.id, expected_version=item.version, reason=reason)
+
+
+def _actions(item, actor, stage_open: bool) -> None:
+    """The buttons of the actions the transition table allows this actor on this item, in a fixed order."""
+    key = f"{item.id}_{item.version}"
+    if not stage_open:
+        st.caption(t("merchant.locked_hint"))
+        return
+    definition = default_process().item(item.key)
+    allowed = transitions.allowed_actions(definition, item.status, actor)
+    if transitions.SUBMIT in allowed:
+        label = t("action.submit") if item.status == "todo" else t("action.resubmit")
+        with st.popover(label, icon=":material/upload:", width="stretch"):
+            _submit_form(item, definition, key)
+    if transitions.APPROVE in allowed and st.button(
+        t("action.approve"), key=f"approve_{key}", type="primary", icon=":material/check:", width="stretch"
+    ):
+        run_action(checklist.approve, "flash.approved", item_id=item.id, expected_version=item.version)
+    if transitions.REJECT in allowed:
+        _reason_form(
+            checklist.reject, f"reject_{key}", t("action.reject"), ":material/close:", "flash.rejected", item, True
+        )
+    if transitions.COMPLETE_STEP in allowed and st.button(
+        t("action.mark_done"), key=f"done_{key}", type="primary", icon=":material/task_alt:", width="stretch"
+    ):
+        run_action(checklist.complete, "flash.done", item_id=item.id, expected_version=item.version)
+    if transitions.REOPEN in allowed:
+        _reason_form(
+            checklist.reopen, f"reopen_{key}", t("action.reopen"), ":material/undo:", "flash.reopened", item, False
+        )
+    if item.owner == "automatic" and not transitions.is_complete(item.status):
+        st.caption(t("merchant.automatic_hint"))
+
+
+def render_stepper(derived) -> None:
+    """Five stage cards: done, current, open or locked, with item counts."""
+    process = default_process()
+    cells = []
+    for stage, state in zip(process.stages, derived.stages, strict=True):
+        if state.is_complete and state.is_open:
+            css, mark = "done", "✓"
+        elif state.index == derived.current_stage:
+            css, mark = "current", str(stage.index + 1)
+        elif state.is_open:
+            css, mark = "open", str(stage.index + 1)
+        else:
+            css, mark = "locked", str(stage.index + 1)
+        extra = f"<div class='ov'>{html.escape(t('merchant.overridden'))}</div>" if state.overridden else ""
+        cells.append(
+            f"<div class='step {css}'><div class='dot'>{mark}</div>"
+            f"<div class='label'>{html.escape(pick(stage.title, language()))}</div>"
+            f"<div class='count'>{state.done}/{state.total}</div>{extra}</div>"
+        )
+    st.html(
+        "<style>.stepper{display:flex;gap:8px;margin:4px 0 12px}.step{flex:1;text-align:center;padding:10px 6px;"
+        "border-radius:10px;background:#f4f6fa;border:1px solid #e3e7ef;font-family:sans-serif}"
+        ".dot{width:30px;height:30px;border-radius:50%;margin:0 auto 6px;line-height:30px;font-weight:700;"
+        "background:#d5dae3;color:#fff}.done .dot{background:#21a366}.current{border-color:#2f6fed;background:#eef3ff}"
+        ".current .dot{background:#2f6fed}.open .dot{background:#7c9be6}.locked{opacity:.55}"
+        ".label{font-size:13px;font-weight:600;color:#1f2a44}.count{font-size:12px;color:#6b7487}"
+        ".ov{font-size:11px;color:#b25e00;margin-top:2px}</style>"
+        f"<div class='stepper'>{''.join(cells)}</div>"
+    )
+
+
+def render_item(item, actor, stage_open: bool) -> None:
+    """One checklist item: title, badges, evidence, rejection reason, who/when, versions and actions."""
+    definition = default_process().item(item.key)
+    with st.container(border=True, key=f"item_{item.key}"):
+        info, actions = st.columns([4, 1.4], vertical_alignment="top")
+        with info:
+            st.markdown(
+                f"**{STATUS_ICONS[item.status]} {pick(definition.title, language())}** &nbsp; "
+                f":{STATUS_COLOURS[item.status]}-badge[{t(f'item_status.{item.status}')}] "
+                f":violet-badge[{t(f'owner.{item.owner}')}] :gray-badge[{t(f'evidence.{item.evidence}')}]"
+            )
+            if definition.help:
+                st.caption(pick(definition.help, language()))
+            if item.status == "rejected" and item.rejection_reason:
+                st.error(t("merchant.rejected_because", reason=item.rejection_reason), icon=":material/feedback:")
+            if item.submissions:
+                show_submission(item.submissions[0], actor)
+            elif item.value:
+                st.markdown(f"{t('merchant.evidence')}: `{item.value}`")
+            if item.updated_by:
+                st.caption(
+                    t("merchant.changed_by", who=item.updated_by, when=item.updated_at.strftime("%Y-%m-%d %H:%M"))
+                )
+            if len(item.submissions) > 1:
+                with st.expander(t("merchant.versions", count=len(item.submissions))):
+                    for submission in item.submissions[1:]:
+                        st.markdown(
+                            f"**v{submission.number}** · {submission.created_by_name} · "
+                            f"{submission.created_at:%Y-%m-%d %H:%M}"
+                        )
+                        show_submission(submission, actor, thumbnail=160)
+        with actions:
+            _actions(item, actor, stage_open)
+
+
+def render_conversation(messages, merchant_id: int, prompt: str) -> None:
+    """The merchant–support conversation and a box to add to it."""
+    if not messages:
+        st.info(t("comments.empty"))
+    for message in messages:
+        from_merchant = message.author_role == "merchant"
+        with st.chat_message(
+            "user" if from_merchant else "assistant",
+            avatar=":material/storefront:" if from_merchant else ":material/support_agent:",
+        ):
+            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
+            st.markdown(message.body)
+    with st.form(f"comment_{merchant_id}", clear_on_submit=True, border=False):
+        body = st.text_area(prompt, max_chars=comments.MAX_COMMENT)
+        if st.form_submit_button(t("comments.send"), icon=":material/send:"):
+            run_action(comments.add_comment, "flash.comment_sent", merchant_id=merchant_id, body=body)

@@ -1,0 +1,432 @@
+"""The read-only integration API (JSON over HTTP, personal bearer tokens) and its OpenAPI description."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from models import Merchant
+from onboarding.accounts import api_tokens
+from onboarding.core import database
+from onboarding.core.access import Actor
+from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.i18n import pick
+from onboarding.core.logs import get_logger, new_request_id, request_context, set_user
+from onboarding.process import merchants
+from onboarding.process.definition import default_process
+
+PREFIX = "/api/v1"
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+
+log = get_logger("api")
+
+
+class BadRequest(Exception):
+    """A query parameter that cannot be understood; the message says which and why."""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _error(status: int, message: str, request_id: str, **headers) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "request_id": request_id},
+        status_code=status,
+        headers={"X-Request-ID": request_id, **headers},
+    )
+
+
+def _endpoint(action: str, handler: Callable[[Session, Actor, Request], dict]) -> Callable[[Request], JSONResponse]:
+    """Wrap a handler with token check, request id, structured log line and error mapping."""
+
+    def endpoint(request: Request) -> JSONResponse:
+        request_id = request.headers.get("x-request-id", "")[:64] or new_request_id()
+        with request_context(request_id), database.session() as session:
+            actor = api_tokens.authenticate(session, _bearer(request))
+            if actor is None:
+                log.info("API request refused: no valid token", extra={"action": action, "status": 401})
+                return _error(
+                    401,
+                    "A valid API token is required: send 'Authorization: Bearer <token>'.",
+                    request_id,
+                    **{"WWW-Authenticate": 'Bearer realm="onboarding"'},
+                )
+            set_user(actor.name)
+            try:
+                body = handler(session, actor, request)
+            except BadRequest as error:
+                status, response = 400, _error(400, str(error), request_id)
+            except NotFound as error:
+                status, response = 404, _error(404, str(error), request_id)
+            except DomainError as error:
+                status, response = 403, _error(403, str(error), request_id)
+            else:
+                status, response = 200, JSONResponse(body, headers={"X-Request-ID": request_id})
+            log.info("API request", extra={"action": action, "status": status, "path": request.url.path})
+            return response
+
+    return endpoint
+
+
+def _ints(request: Request, name: str) -> tuple[int, ...]:
+    values = []
+    for raw in request.query_params.getlist(name):
+        for part in raw.split(","):
+            if part.strip():
+                try:
+                    values.append(int(part))
+                except ValueError:
+                    raise BadRequest(f"'{name}' must be a whole number (got '{part}').") from None
+    return tuple(values)
+
+
+def _strings(request: Request, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    values = tuple(
+        part.strip() for raw in request.query_params.getlist(name) for part in raw.split(",") if part.strip()
+    )
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise BadRequest(f"'{name}' must be one of {', '.join(allowed)} (got '{unknown[0]}').")
+    return values
+
+
+def _page(request: Request) -> tuple[int, int]:
+    try:
+        page = int(request.query_params.get("page", 1))
+        per_page = int(request.query_params.get("per_page", DEFAULT_PER_PAGE))
+    except ValueError:
+        raise BadRequest("'page' and 'per_page' must be whole numbers.") from None
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"'page' starts at 1 and 'per_page' is between 1 and {MAX_PER_PAGE}.")
+    return page, per_page
+
+
+def _stage(index: int) -> dict:
+    stages = default_process().stages
+    if index >= len(stages):
+        return {"index": index, "key": "live", "title": "Live"}
+    return {"index": index, "key": stages[index].key, "title": pick(stages[index].title, "en")}
+
+
+def list_merchants(session: Session, actor: Actor, request: Request) -> dict:
+    """One page of merchants with stage, progress, status, owner and dates, filtered like the Pipeline."""
+    stage_keys = {stage.key: stage.index for stage in default_process().stages} | {
+        "live": len(default_process().stages)
+    }
+    stages = list(_ints(request, "stage_index"))
+    stages += [stage_keys[key] for key in _strings(request, "stage", tuple(stage_keys))]
+    filters = merchants.PipelineFilter(
+        stages=tuple(stages),
+        owner_ids=_ints(request, "owner"),
+        statuses=_strings(request, "status", merchants.MERCHANT_STATUSES),
+        search=request.query_params.get("search", "")[:200],
+    )
+    page, per_page = _page(request)
+    rows = merchants.pipeline(session, actor, filters)
+    chosen = rows[(page - 1) * per_page : page * per_page]
+    dates = {
+        merchant_id: (created, entered, launched)
+        for merchant_id, created, entered, launched in session.exec(
+            select(Merchant.id, Merchant.created_at, Merchant.stage_entered_at, Merchant.launched_at).where(
+                col(Merchant.id).in_([row["id"] for row in chosen])
+            )
+        )
+    }
+    items = []
+    for row in chosen:
+        created, entered, launched = dates[row["id"]]
+        items.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "website": row["website"],
+                "country": row["country"],
+                "shop_platform": row["shop_platform"],
+                "integration_mode": row["integration_mode"],
+                "stage": _stage(row["stage"]),
+                "progress": row["progress"],
+                "status": row["status"],
+                "owner": {"id": row["owner_id"], "name": row["owner"]} if row["owner_id"] else None,
+                "days_in_stage": row["days_in_stage"],
+                "created_at": _iso(created),
+                "stage_entered_at": _iso(entered),
+                "last_activity_at": _iso(row["last_activity"]),
+                "launched_at": _iso(launched),
+            }
+        )
+    return {
+        "items": items,
+        "total": len(rows),
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, -(-len(rows) // per_page)),
+    }
+
+
+def get_merchant(session: Session, actor: Actor, request: Request) -> dict:
+    """One merchant with its stages and every applicable checklist item's status."""
+    view = merchants.merchant_view(session, actor, request.path_params["merchant_id"])
+    merchant, process = view.merchant, default_process()
+    return {
+        "id": merchant.id,
+        "name": merchant.name,
+        "website": merchant.website,
+        "country": merchant.country,
+        "contact_name": merchant.contact_name,
+        "contact_email": merchant.contact_email,
+        "shop_platform": merchant.shop_platform,
+        "integration_mode": merchant.integration_mode,
+        "sandbox_account": merchant.sandbox_account,
+        "status": merchant.status,
+        "stage": _stage(merchant.current_stage),
+        "progress": merchant.progress,
+        "owner": {"id": merchant.owner_id, "name": view.owner_name} if merchant.owner_id else None,
+        "created_at": _iso(merchant.created_at),
+        "stage_entered_at": _iso(merchant.stage_entered_at),
+        "last_activity_at": _iso(merchant.last_activity_at),
+        "launched_at": _iso(merchant.launched_at),
+        "stages": [
+            {
+                **_stage(state.index),
+                "open": state.is_open,
+                "complete": state.is_complete,
+                "overridden": state.overridden,
+                "done": state.done,
+                "total": state.total,
+            }
+            for state in view.derived.stages
+        ],
+        "items": [
+            {
+                "key": item.key,
+                "title": pick(process.item(item.key).title, "en"),
+                "stage_index": item.stage_index,
+                "owner": item.owner,
+                "evidence": item.evidence,
+                "status": item.status,
+                "version": item.version,
+                "rejection_reason": item.rejection_reason,
+                "updated_by": item.updated_by,
+                "updated_at": _iso(item.updated_at),
+                "submissions": len(item.submissions),
+            }
+            for item in view.items
+        ],
+    }
+
+
+def openapi(_request: Request) -> JSONResponse:
+    """The OpenAPI 3.1 description of this API (public, so tools can discover it)."""
+    return JSONResponse(openapi_document())
+
+
+def openapi_document() -> dict:
+    """The OpenAPI description as a dict."""
+    stage_keys = [stage.key for stage in default_process().stages] + ["live"]
+    error = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    person = {
+        "type": ["object", "null"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}},
+    }
+    stage = {
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer"},
+            "key": {"type": "string", "enum": stage_keys},
+            "title": {"type": "string"},
+        },
+    }
+    timestamp = {"type": ["string", "null"], "format": "date-time"}
+    summary = {
+        "type": "object",
+        "required": ["id", "name", "stage", "progress", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "website": {"type": "string"},
+            "country": {"type": "string"},
+            "shop_platform": {"type": "string"},
+            "integration_mode": {"type": "string"},
+            "stage": {"$ref": "#/components/schemas/Stage"},
+            "progress": {"type": "number", "minimum": 0, "maximum": 1},
+            "status": {"type": "string", "enum": list(merchants.MERCHANT_STATUSES)},
+            "owner": person,
+            "days_in_stage": {"type": "integer"},
+            "created_at": timestamp,
+            "stage_entered_at": timestamp,
+            "last_activity_at": timestamp,
+            "launched_at": timestamp,
+        },
+    }
+    item = {
+        "type": "object",
+        "properties": {
+            "key": {"type": "string"},
+            "title": {"type": "string"},
+            "stage_index": {"type": "integer"},
+            "owner": {"type": "string"},
+            "evidence": {"type": "string"},
+            "status": {"type": "string"},
+            "version": {"type": "integer"},
+            "rejection_reason": {"type": ["string", "null"]},
+            "updated_by": {"type": ["string", "null"]},
+            "updated_at": timestamp,
+            "submissions": {"type": "integer"},
+        },
+    }
+    query = [
+        {
+            "name": "stage",
+            "in": "query",
+            "description": "Stage key; repeat or comma-separate for several",
+            "schema": {"type": "string", "enum": stage_keys},
+        },
+        {
+            "name": "stage_index",
+            "in": "query",
+            "description": "Stage number (0-based); repeatable",
+            "schema": {"type": "integer"},
+        },
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(merchants.MERCHANT_STATUSES)}},
+        {"name": "owner", "in": "query", "description": "Owner's user id; repeatable", "schema": {"type": "integer"}},
+        {
+            "name": "search",
+            "in": "query",
+            "description": "Text in name, website, contact or e-mail",
+            "schema": {"type": "string"},
+        },
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        },
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PingPong onboarding tracker integration API",
+            "version": "1.0.0",
+            "description": "Read-only merchant onboarding data for CRM and reporting tools. Staff create "
+            "personal tokens on the Admin page and send them as 'Authorization: Bearer <token>'.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            f"{PREFIX}/merchants": {
+                "get": {
+                    "operationId": "listMerchants",
+                    "summary": "Merchants with stage, progress, status, owner and dates",
+                    "parameters": query,
+                    "responses": {
+                        "200": {
+                            "description": "One page of merchants",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "items": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/MerchantSummary"},
+                                            },
+                                            "total": {"type": "integer"},
+                                            "page": {"type": "integer"},
+                                            "per_page": {"type": "integer"},
+                                            "pages": {"type": "integer"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": error,
+                        "401": error,
+                    },
+                }
+            },
+            f"{PREFIX}/merchants/{{merchant_id}}": {
+                "get": {
+                    "operationId": "getMerchant",
+                    "summary": "One merchant with its stages and checklist items",
+                    "parameters": [
+                        {"name": "merchant_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The merchant",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/MerchantDetail"}}
+                            },
+                        },
+                        "401": error,
+                        "404": error,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}, "request_id": {"type": "string"}},
+                },
+                "Stage": stage,
+                "MerchantSummary": summary,
+                "MerchantDetail": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/MerchantSummary"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "contact_name": {"type": "string"},
+                                "contact_email": {"type": "string"},
+                                "sandbox_account": {"type": "string"},
+                                "stages": {
+                                    "type": "array",
+                                    "items": {
+                                        "allOf": [
+                                            {"$ref": "#/components/schemas/Stage"},
+                                            {
+                                                "type": "object",
+                                                "properties": {
+                                                    "open": {"type": "boolean"},
+                                                    "complete": {"type": "boolean"},
+                                                    "overridden": {"type": "boolean"},
+                                                    "done": {"type": "integer"},
+                                                    "total": {"type": "integer"},
+                                                },
+                                            },
+                                        ]
+                                    },
+                                },
+                                "items": {"type": "array", "items": item},
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    }
+
+
+def routes() -> list[BaseRoute]:
+    """The integration API's routes."""
+    return [
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+        Route(f"{PREFIX}/merchants", _endpoint("api_list_merchants", list_merchants), methods=["GET"]),
+        Route(f"{PREFIX}/merchants/{{merchant_id:int}}", _endpoint("api_get_merchant", get_merchant), methods=["GET"]),
+    ]

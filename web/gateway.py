@@ -1,0 +1,39 @@
+"""HTTP of the gateway area: the notification receiver, and the embedded simulator under /sandbox."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from onboarding.core import database
+from onboarding.core.config import get_settings
+from onboarding.gateway import notifications
+from onboarding.gateway.runs import NOTIFY_PATH
+
+SIMULATOR_PREFIX = "/sandbox"
+
+
+def _receive(raw: bytes) -> bool:
+    with database.session() as session:
+        return notifications.receive(session, raw)
+
+
+async def notify(request: Request) -> PlainTextResponse:
+    """POST /api/pingpong/notify: 200 OK for a verified notification (also a repeat), 401 for a bad signature."""
+    raw = await request.body()
+    if len(raw) > notifications.MAX_BODY:
+        return PlainTextResponse("too large", status_code=413)
+    if await run_in_threadpool(_receive, raw):
+        return PlainTextResponse("OK")
+    return PlainTextResponse("invalid signature", status_code=401)
+
+
+def routes() -> list[BaseRoute]:
+    """Notifications, and the simulator under /sandbox when sandbox calls use it."""
+    from web.simulator import create_app
+
+    served: list[BaseRoute] = [Route(NOTIFY_PATH, notify, methods=["POST"])]
+    # with a real sandbox configured, nobody needs the simulator, so it is not exposed at all
+    if get_settings().pingpong_sandbox_base_url is None:
+        served.append(Mount(SIMULATOR_PREFIX, app=create_app()))
+    return served
