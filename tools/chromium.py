@@ -45,9 +45,18 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.click("form.auth-form button")
 
 
-def wait_until_drawn(page, timeout_ms: int = 60000) -> None:
-    """Wait until the Streamlit app has finished its run (the running indicator is gone)."""
+def wait_until_drawn(page, timeout_ms: int = 60000, quiet_ms: int = 600) -> None:
+    """Wait until the Streamlit app has finished its run: no running indicator and a page that stopped changing."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms, polling=100
+        """([quiet]) => {
+            const now = Date.now();
+            const size = document.body.innerHTML.length;
+            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            if (running || window.__drawnSize !== size) { window.__drawnSize = size; window.__drawnAt = now; }
+            return !running && now - window.__drawnAt >= quiet;
+        }""",
+        arg=[quiet_ms],
+        timeout=timeout_ms,
+        polling=100,
     )
