@@ -53,6 +53,16 @@ class Merchant(SQLModel, table=True):
     last_activity_at: datetime = Field(index=True)
     created_at: datetime
     launched_at: datetime | None = None
+    # the process file this merchant's checklist was last synced to
+    process_version: int | None = None
+    process_digest: str | None = Field(default=None, max_length=64)
+    # normalised name, website host and contact e-mail: what duplicates are found by
+    name_key: str | None = Field(default=None, max_length=200, index=True)
+    website_key: str | None = Field(default=None, max_length=255, index=True)
+    email_key: str | None = Field(default=None, max_length=320, index=True)
+    archived_at: datetime | None = None
+    archived_reason: str | None = Field(default=None, sa_column=Column(Text))
+    merged_into_id: int | None = Field(default=None, foreign_key="merchant.id")
 
 
 class ChecklistItem(SQLModel, table=True):
@@ -75,6 +85,8 @@ class ChecklistItem(SQLModel, table=True):
     updated_by_name: str | None = Field(default=None, max_length=200)
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
+    # the item was removed from the process file: kept with its history, hidden from work lists
+    retired_at: datetime | None = None
 
 
 class Submission(SQLModel, table=True):

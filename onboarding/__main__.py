@@ -20,7 +20,14 @@ def seed_demo(_args) -> int:
     logging.getLogger("onboarding").setLevel(logging.WARNING)
     with database.session() as session:
         added = demo.seed(session)
+        people = demo.create_demo_users(session)
     print(f"Demo data: {added} merchants added.")
+    if people:
+        print("Sign in to try both sides (these passwords are shown only now; reset them on the Admin page):")
+        for email, role, password in people:
+            print(f"  {role:<8}  {email}  {password}")
+    else:
+        print("The demo users exist already; an admin can reset their passwords on the Admin page.")
     return 0
 
 
@@ -54,8 +61,18 @@ def create_user_command(args) -> int:
 
 
 def migrate_command(_args) -> int:
-    prepare()
+    from onboarding.process.definition import process_file
+
+    report = prepare()
     print("Database is at the newest schema.")
+    if report.merchants:
+        print(
+            f"Process file {process_file()} (version {report.version}): {report.merchants} merchants synced; "
+            f"items added {report.added}, waived {report.waived}, retired {report.retired}, "
+            f"restored {report.restored}, moved {report.moved}."
+        )
+    else:
+        print(f"Every merchant follows the process file {process_file()} (version {report.version}).")
     return 0
 
 
@@ -118,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--merchant", type=int, help="merchant id (merchant users only)")
     create.add_argument("--name", help="display name (default: from the e-mail)")
     create.set_defaults(run=create_user_command)
-    commands.add_parser("migrate", help="check the process file and upgrade the database").set_defaults(
-        run=migrate_command
-    )
+    commands.add_parser(
+        "migrate", help="check the process file, upgrade the database and sync every merchant to the process"
+    ).set_defaults(run=migrate_command)
     simulator = commands.add_parser("simulator", help="serve the PingPong sandbox simulator alone")
     simulator.add_argument("--port", type=int, default=8600)
     simulator.add_argument("--host", default="127.0.0.1")

@@ -6,12 +6,12 @@ import streamlit as st
 from onboarding.accounts import invitations
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.i18n import pick
-from onboarding.process import checklist, comments, merchants
+from onboarding.process import archive, checklist, comments, merchants
 from onboarding.process.definition import default_process
 from onboarding.process.history import detail_of
 from onboarding.reports import exports
-from ui.checklist import render_conversation, render_item, render_stepper, run_action
-from ui.context import db, language, require_actor, show_error, show_flash, t
+from ui.checklist import confirm_dialog, render_conversation, render_item, render_stepper, run_action
+from ui.context import db, flash, language, require_actor, show_error, show_flash, t
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -68,6 +68,45 @@ def _record(merchant_id: int) -> bytes:
         return exports.export_merchant_record(session, actor, merchant_id)
 
 
+def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
+    """Merge this merchant (a duplicate) into the one that is kept, after a confirmation with a reason."""
+
+    @st.dialog(t("process.merge_title", name=merchant.name))
+    def _dialog() -> None:
+        st.write(t("process.merge_body"))
+        into_id = st.selectbox(t("process.merge_into"), list(candidates), format_func=candidates.get, index=None)
+        reason = st.text_area(t("process.merge_reason"), max_chars=checklist.MAX_REASON)
+        if st.button(t("action.confirm_merge"), type="primary", icon=":material/merge:", disabled=into_id is None):
+            try:
+                with db() as session:
+                    kept = archive.merge(session, actor, merchant.id, into_id, reason)
+            except DomainError as error:
+                show_error(error)
+            else:
+                flash(t("flash.merged", name=kept.name))
+                st.query_params["id"] = str(kept.id)
+                st.rerun()
+
+    _dialog()
+
+
+def _archived_banner(merchant) -> None:
+    """An archived merchant says so, why, and offers to bring it back (a merged one points at the kept one)."""
+    when = merchant.archived_at.strftime("%Y-%m-%d")
+    if merchant.merged_into_id is not None:
+        st.warning(t("process.merged_banner", when=when, reason=merchant.archived_reason), icon=":material/merge:")
+        st.page_link(
+            "pages/merchant.py",
+            label=t("process.open_kept"),
+            icon=":material/storefront:",
+            query_params={"id": str(merchant.merged_into_id)},
+        )
+        return
+    st.warning(t("process.archived_banner", when=when, reason=merchant.archived_reason), icon=":material/archive:")
+    if st.button(t("action.restore"), icon=":material/unarchive:"):
+        run_action(archive.restore, "flash.restored", merchant_id=merchant.id)
+
+
 def _comments(merchant) -> None:
     with db() as session:
         messages = comments.comments_for(session, actor, merchant.id)
@@ -91,6 +130,7 @@ except DomainError as error:
     st.stop()
 
 merchant = view.merchant
+dialog = None  # a confirmation opened from the Manage popover, shown outside it
 head, side = st.columns([4, 2], vertical_alignment="bottom")
 with head:
     st.title(merchant.name)
@@ -108,21 +148,28 @@ with side:
     if actor.is_staff:
         with st.popover(t("merchant.manage"), icon=":material/settings:", width="stretch"):
             with st.form("status_form", border=False):
+                # launching is the go-live sign-off's, so "launched" is offered only to keep it
+                choices = [
+                    s for s in merchants.MERCHANT_STATUSES if s in merchants.CHOSEN_STATUSES or s == merchant.status
+                ]
                 status = st.selectbox(
                     t("pipeline.status"),
-                    merchants.MERCHANT_STATUSES,
-                    index=merchants.MERCHANT_STATUSES.index(merchant.status),
+                    choices,
+                    index=choices.index(merchant.status),
                     format_func=lambda s: t(f"status.{s}"),
                 )
                 reason = st.text_input(t("merchant.reason_optional"))
                 if st.form_submit_button(t("action.save_status")):
-                    run_action(
-                        merchants.change_status,
-                        "flash.status_changed",
-                        merchant_id=merchant.id,
-                        status=status,
-                        reason=reason,
-                    )
+                    if status == "withdrawn" and merchant.status != "withdrawn":
+                        dialog = "withdraw"
+                    else:
+                        run_action(
+                            merchants.change_status,
+                            "flash.status_changed",
+                            merchant_id=merchant.id,
+                            status=status,
+                            reason=reason,
+                        )
             owner_names = {user.id: user.name for user in owners}
             with st.form("owner_form", border=False):
                 owner_id = st.selectbox(
@@ -135,6 +182,11 @@ with side:
                     run_action(
                         merchants.change_owner, "flash.owner_changed", merchant_id=merchant.id, owner_id=owner_id
                     )
+            if merchant.archived_at is None:
+                if st.button(t("action.archive"), icon=":material/archive:", width="stretch"):
+                    dialog = "archive"
+                if st.button(t("action.merge"), icon=":material/merge:", width="stretch"):
+                    dialog = "merge"
         _invite_panel(merchant)
         st.download_button(
             t("attention.export_button"),
@@ -145,6 +197,34 @@ with side:
             icon=":material/download:",
             width="stretch",
         )
+
+if dialog == "withdraw":
+    confirm_dialog(
+        t("process.withdraw_title", name=merchant.name),
+        t("process.withdraw_body"),
+        t("process.withdraw_reason"),
+        t("action.confirm_withdraw"),
+        merchants.change_status,
+        "flash.status_changed",
+        merchant_id=merchant.id,
+        status="withdrawn",
+    )
+elif dialog == "archive":
+    confirm_dialog(
+        t("process.archive_title", name=merchant.name),
+        t("process.archive_body"),
+        t("process.archive_reason"),
+        t("action.confirm_archive"),
+        archive.archive,
+        "flash.archived",
+        merchant_id=merchant.id,
+    )
+elif dialog == "merge":
+    with db() as session:
+        others = {row["id"]: row["name"] for row in merchants.pipeline(session, actor) if row["id"] != merchant.id}
+    _merge_dialog(merchant, others)
+if merchant.archived_at is not None:
+    _archived_banner(merchant)
 
 render_stepper(view.derived)
 
@@ -158,17 +238,17 @@ for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=F
         if not state.is_open:
             st.info(t("merchant.stage_locked"), icon=":material/lock:")
             if actor.is_admin and view.derived.stages[stage.index - 1].is_open:
-                with st.expander(t("merchant.override_title"), icon=":material/lock_open:"):
-                    with st.form(f"override_{stage.index}", border=False):
-                        reason = st.text_area(t("merchant.override_reason"), max_chars=checklist.MAX_REASON)
-                        if st.form_submit_button(t("action.override"), type="primary"):
-                            run_action(
-                                checklist.override_gate,
-                                "flash.overridden",
-                                merchant_id=merchant.id,
-                                stage_index=stage.index,
-                                reason=reason,
-                            )
+                if st.button(t("merchant.override_title"), icon=":material/lock_open:", key=f"override_{stage.index}"):
+                    confirm_dialog(
+                        t("process.gate_title", stage=f"{stage.index + 1}. {pick(stage.title, language())}"),
+                        t("process.gate_body"),
+                        t("merchant.override_reason"),
+                        t("action.override"),
+                        checklist.override_gate,
+                        "flash.overridden",
+                        merchant_id=merchant.id,
+                        stage_index=stage.index,
+                    )
         for override in view.overrides:
             if override.stage_index == stage.index:
                 st.warning(
@@ -193,7 +273,7 @@ with tabs[-1]:
                     "when": event.created_at,
                     "who": event.actor_name,
                     "what": t(f"event.{event.action}"),
-                    "item": item_titles.get(event.item_key, ""),
+                    "item": item_titles.get(event.item_key, event.item_key or ""),  # retired items keep their key
                     "detail": ", ".join(f"{k}: {v}" for k, v in detail_of(event).items() if v not in (None, "")),
                 }
                 for event in view.events

@@ -58,12 +58,18 @@ statuses = status_col.multiselect(
     t("pipeline.status"), MERCHANT_STATUSES, format_func=lambda s: t(f"status.{s}"), key="pipeline_statuses"
 )
 
-flagged_only = st.toggle(
+flag_col, archived_col = st.columns(2)
+flagged_only = flag_col.toggle(
     t("pipeline_flags.only_flagged"), key="pipeline_flagged_only", help=t("pipeline_flags.only_flagged_help")
+)
+archived_only = archived_col.toggle(
+    t("process.archived_only"), key="pipeline_archived_only", help=t("process.archived_only_help")
 )
 
 with db() as session:
-    rows = pipeline(session, actor, PipelineFilter(tuple(stages), tuple(owner_ids), tuple(statuses), search))
+    rows = pipeline(
+        session, actor, PipelineFilter(tuple(stages), tuple(owner_ids), tuple(statuses), search, archived=archived_only)
+    )
     rules = load_rules(session)
 rows = flag_pipeline_rows(rows, rules)
 if flagged_only:

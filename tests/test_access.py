@@ -76,7 +76,9 @@ def test_the_walk_finds_the_domain_functions():
 @pytest.fixture
 def two_merchants(session, admin, merchant_input):
     first = create_merchant(session, admin, merchant_input)
-    second = create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other Merchant"))
+    second = create_merchant(
+        session, admin, dataclasses.replace(merchant_input, name="Other Merchant"), allow_duplicate=True
+    )
     item = session.exec(
         select(ChecklistItem).where(
             ChecklistItem.merchant_id == second.id, ChecklistItem.item_key == "sandbox_account_type"

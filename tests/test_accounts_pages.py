@@ -56,7 +56,7 @@ def test_signed_out_visitors_see_the_sign_in_form_only(database_url, session, ad
 
 
 def _merchant_with_user(session, admin, merchant_input, name):
-    merchant = create_merchant(session, admin, dataclasses.replace(merchant_input, name=name))
+    merchant = create_merchant(session, admin, dataclasses.replace(merchant_input, name=name), allow_duplicate=True)
     user = create_user(
         session,
         SYSTEM,

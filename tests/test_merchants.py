@@ -51,7 +51,10 @@ def test_merchant_users_cannot_create_merchants(session, merchant_input):
 
 def test_pipeline_filters_narrow_the_rows(session, admin, merchant_input):
     names = ["Aurora Outdoor Gear", "Kyoto Tea House", "Luna Skincare"]
-    created = [create_merchant(session, admin, dataclasses.replace(merchant_input, name=name)) for name in names]
+    created = [
+        create_merchant(session, admin, dataclasses.replace(merchant_input, name=name), allow_duplicate=True)
+        for name in names
+    ]
     change_status(session, admin, created[1].id, "on_hold", "Paused")
     assert len(pipeline(session, admin)) == 3
     assert [r["name"] for r in pipeline(session, admin, PipelineFilter(search="kyoto"))] == ["Kyoto Tea House"]
@@ -64,7 +67,7 @@ def test_pipeline_filters_narrow_the_rows(session, admin, merchant_input):
 
 def test_a_merchant_user_sees_only_their_own_merchant_in_the_pipeline(session, admin, merchant_input):
     first = create_merchant(session, admin, merchant_input)
-    create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other"))
+    create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other"), allow_duplicate=True)
     rows = pipeline(session, Actor(id=None, name="Emily", role="merchant", merchant_id=first.id))
     assert [row["id"] for row in rows] == [first.id]
 

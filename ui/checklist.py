@@ -21,6 +21,7 @@ STATUS_COLOURS = {
     "passed": "green",
     "rejected": "red",
     "failed": "red",
+    "waived": "gray",
 }
 STATUS_ICONS = {
     "todo": "○",
@@ -30,6 +31,7 @@ STATUS_ICONS = {
     "passed": "✓",
     "rejected": "✕",
     "failed": "✕",
+    "waived": "–",
 }
 
 
@@ -43,6 +45,34 @@ def run_action(action, success_key: str, **kwargs) -> None:
         return
     flash(t(success_key))
     st.rerun()
+
+
+def confirm_dialog(
+    title: str,
+    body: str,
+    reason_label: str,
+    button: str,
+    action,
+    success_key: str,
+    reason_param: str = "reason",
+    **kwargs,
+) -> None:
+    """Open a modal that asks for confirmation and a written reason, then runs the domain action with it."""
+
+    @st.dialog(title)
+    def _dialog() -> None:
+        st.write(body)
+        reason = st.text_area(reason_label, max_chars=checklist.MAX_REASON, key="confirm_reason")
+        if st.button(button, type="primary", key="confirm_button", icon=":material/check:"):
+            run_action(action, success_key, **kwargs, **{reason_param: reason})
+
+    _dialog()
+
+
+def waits_for_text(keys) -> str:
+    """The titles of the items an item waits for, in the page's language."""
+    process = default_process()
+    return pick(checklist.waits_for_text([process.item(key) for key in keys]), language())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -155,7 +185,7 @@ def _actions(item, actor, stage_open: bool) -> None:
         st.caption(t("merchant.locked_hint"))
         return
     definition = default_process().item(item.key)
-    allowed = transitions.allowed_actions(definition, item.status, actor)
+    allowed = transitions.allowed_actions(definition, item.status, actor, waiting=bool(item.waits_for))
     if transitions.SUBMIT in allowed:
         label = t("action.submit") if item.status == "todo" else t("action.resubmit")
         with st.popover(label, icon=":material/upload:", width="stretch"):
@@ -171,13 +201,42 @@ def _actions(item, actor, stage_open: bool) -> None:
     if transitions.COMPLETE_STEP in allowed and st.button(
         t("action.mark_done"), key=f"done_{key}", type="primary", icon=":material/task_alt:", width="stretch"
     ):
-        run_action(checklist.complete, "flash.done", item_id=item.id, expected_version=item.version)
+        if definition.confirm:
+            confirm_dialog(
+                t("process.confirm_title", item=pick(definition.title, language())),
+                t("process.confirm_body"),
+                t("process.confirm_reason"),
+                t("action.confirm_done"),
+                checklist.complete,
+                "flash.done",
+                reason_param="note",
+                item_id=item.id,
+                expected_version=item.version,
+            )
+        else:
+            run_action(checklist.complete, "flash.done", item_id=item.id, expected_version=item.version)
+    if transitions.OVERRIDE in allowed and st.button(
+        t("action.override_item"), key=f"override_{key}", icon=":material/gavel:", width="stretch"
+    ):
+        confirm_dialog(
+            t("process.override_title", item=pick(definition.title, language())),
+            t("process.override_body"),
+            t("process.override_reason"),
+            t("action.confirm_override"),
+            checklist.override_item,
+            "flash.item_overridden",
+            item_id=item.id,
+            expected_version=item.version,
+        )
     if transitions.REOPEN in allowed:
         _reason_form(
             checklist.reopen, f"reopen_{key}", t("action.reopen"), ":material/undo:", "flash.reopened", item, False
         )
     if item.owner == "automatic" and not transitions.is_complete(item.status):
         st.caption(t("merchant.automatic_hint"))
+    if transitions.proven_by_query(definition) and not transitions.is_complete(item.status) and actor.is_staff:
+        st.caption(t("process.verify_hint"))
+        st.page_link("pages/test_transactions.py", label=t("process.open_test_transactions"), icon=":material/bolt:")
 
 
 def render_stepper(derived) -> None:
@@ -224,6 +283,10 @@ def render_item(item, actor, stage_open: bool) -> None:
             )
             if definition.help:
                 st.caption(pick(definition.help, language()))
+            if item.waits_for and not transitions.is_complete(item.status):
+                st.caption(":material/hourglass_top: " + t("process.waits_for", items=waits_for_text(item.waits_for)))
+            if transitions.is_waived(item.status):
+                st.caption(":material/event_busy: " + t("process.waived_note"))
             if item.status == "rejected" and item.rejection_reason:
                 st.error(t("merchant.rejected_because", reason=item.rejection_reason), icon=":material/feedback:")
             if item.submissions:

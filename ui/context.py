@@ -96,12 +96,14 @@ def sign_out() -> None:
         st.session_state.pop(key, None)
 
 
+def error_text(error: DomainError) -> str:
+    """A domain error as a message in the page's language (field names translated)."""
+    return t(error.key, **{k: t(f"field.{v}") if k == "field" else v for k, v in error.params.items()})
+
+
 def show_error(error: DomainError) -> None:
     """Show a domain error as a message the person can act on."""
-    st.error(
-        t(error.key, **{k: t(f"field.{v}") if k == "field" else v for k, v in error.params.items()}),
-        icon=":material/error:",
-    )
+    st.error(error_text(error), icon=":material/error:")
 
 
 def flash(message: str) -> None:

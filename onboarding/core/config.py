@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     onboarding_data_dir: Path = Field(default=Path("data"))
+    onboarding_process_file: Path | None = None  # the shipped process.toml when unset
     database_url: str | None = None
     port: int = 8501
     session_idle_hours: float = 12.0

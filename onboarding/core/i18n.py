@@ -30,10 +30,14 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 def translate(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:
-    """The message `key` in `language`, formatted with `params`; English if the language lacks it."""
+    """The message `key` in `language`, formatted with `params`; English if the language lacks it.
+
+    A parameter given per language (`{"en": …, "zh": …}`, e.g. item titles) is picked in `language`.
+    """
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    params = {name: pick(value, language) if isinstance(value, dict) else value for name, value in params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):

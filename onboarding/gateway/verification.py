@@ -261,6 +261,7 @@ def verify_real_transaction(session: Session, actor: Actor, merchant_id: int, tr
     transaction_id = (transaction_id or "").strip()
     if not transaction_id or len(transaction_id) > 64:
         raise ValidationError("gateway.error.no_transaction")
+    checklist.require_ready(session, actor, merchant_id, "real_transaction")  # before production is queried
     signing = credentials.for_signing(session, actor, merchant_id, "production")
     run = runs.start(session, actor, merchant_id, "production", "real_transaction", signing.acc_id)
     with runs.client_for(signing, "production") as client:
@@ -324,6 +325,7 @@ def verify_merchant_refund(
     _need(values, "merchantTransactionId")
     if not (merchant_refund_id or "").strip() and not (refund_id or "").strip():
         raise ValidationError("gateway.error.field_required", name="merchantRefundId / refundId")
+    checklist.require_ready(session, actor, merchant_id, "merchant_refund")  # before production is queried
     signing = credentials.for_signing(session, actor, merchant_id, "production")
     run = runs.start(session, actor, merchant_id, "production", "refund_verification", signing.acc_id)
     with runs.client_for(signing, "production") as client:

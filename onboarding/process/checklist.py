@@ -81,10 +81,60 @@ def derive_for(session: Session, merchant: Merchant, process: Process | None = N
     return derive(process, merchant, _statuses(session, merchant.id), _overrides(session, merchant.id))
 
 
-def refresh_merchant(session: Session, actor: Actor, merchant: Merchant, process: Process | None = None) -> Derived:
+def unmet_requirements(process: Process, merchant: Merchant, statuses: dict[str, str], item: Item) -> list[Item]:
+    """The items `item` requires that apply to this merchant and are not complete yet, in process order."""
+    required = set(item.requires)
+    return [
+        other
+        for other in process.items
+        if other.key in required
+        and other.applies_to(merchant)
+        and not transitions.is_complete(statuses.get(other.key, ""))
+    ]
+
+
+def waits_for_text(items: list[Item], limit: int = 3) -> dict[str, str]:
+    """The titles of the items waited for, per language, the first few and how many more."""
+    texts = {}
+    for language, separator, more in (("en", ", ", " and {n} more"), ("zh", "、", " 等 {n} 项")):
+        titles = separator.join(item.title[language] for item in items[:limit])
+        texts[language] = titles + (more.format(n=len(items) - limit) if len(items) > limit else "")
+    return texts
+
+
+def _require_ready(session: Session, merchant: Merchant, item: Item) -> None:
+    """Refuse to move an item forward while items it requires are incomplete, naming them."""
+    if not item.requires:
+        return
+    waiting = unmet_requirements(default_process(), merchant, _statuses(session, merchant.id), item)
+    if waiting:
+        raise ValidationError("error.waits_for", items=waits_for_text(waiting))
+
+
+def require_ready(session: Session, actor: Actor, merchant_id: int, item_key: str) -> None:
+    """Refuse early (before a gateway call) when the item still waits for items it requires."""
+    require_merchant_access(actor, merchant_id)
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound("error.merchant_not_found")
+    _require_ready(session, merchant, default_process().item(item_key))
+
+
+def refresh_merchant(
+    session: Session, actor: Actor, merchant: Merchant, process: Process | None = None, activity: bool = True
+) -> Derived:
     """Recompute the merchant's cached stage and progress; record a stage change in history."""
     process = process or default_process()
-    derived = derive_for(session, merchant, process)
+    return apply_derived(session, actor, merchant, derive_for(session, merchant, process), process, activity)
+
+
+def apply_derived(
+    session: Session, actor: Actor, merchant: Merchant, derived: Derived, process: Process, activity: bool = True
+) -> Derived:
+    """Store a derived stage and progress on the merchant; a stage change goes into history, the last stage launches.
+
+    `activity=False` (a process update) leaves the merchant's last activity alone.
+    """
     now = clock.now()
     if derived.current_stage != merchant.current_stage:
         history.record(
@@ -97,16 +147,19 @@ def refresh_merchant(session: Session, actor: Actor, merchant: Merchant, process
             merchant.launched_at = now
             history.record(session, actor, "status_changed", merchant.id, status="launched", previous="active")
     merchant.progress = derived.progress
-    merchant.last_activity_at = now
+    if activity:
+        merchant.last_activity_at = now
     session.add(merchant)
     return derived
 
 
 def create_items(session: Session, merchant: Merchant, process: Process | None = None) -> None:
-    """Add one checklist row per process item (conditions are applied when read)."""
+    """Add one checklist row per process item (conditions are applied when read); the merchant is in sync."""
     process = process or default_process()
     for item in process.items:
         session.add(ChecklistItem(merchant_id=merchant.id, item_key=item.key, stage_index=item.stage_index))
+    merchant.process_version = process.version
+    merchant.process_digest = process.digest
 
 
 def _load(session: Session, actor: Actor, item_id: int) -> tuple[ChecklistItem, Merchant, Item]:
@@ -114,9 +167,11 @@ def _load(session: Session, actor: Actor, item_id: int) -> tuple[ChecklistItem, 
     if row is None:
         raise NotFound("error.item_not_found")
     require_merchant_access(actor, row.merchant_id)
+    process = default_process()
+    if row.retired_at is not None or row.item_key not in process.keys:
+        raise NotFound("error.item_retired")
     merchant = session.get(Merchant, row.merchant_id)
-    item = default_process().item(row.item_key)
-    return row, merchant, item
+    return row, merchant, process.item(row.item_key)
 
 
 def _require_open(session: Session, merchant: Merchant, item: Item) -> None:
@@ -154,10 +209,10 @@ def _finish(session: Session, actor: Actor, merchant: Merchant) -> None:
     session.commit()
 
 
-def _check_reason(reason: str | None) -> str:
+def _check_reason(reason: str | None, missing: str = "error.reason_required") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("error.reason_required")
+        raise ValidationError(missing)
     if len(reason) > MAX_REASON:
         raise ValidationError("error.reason_too_long", limit=MAX_REASON)
     return reason
@@ -181,6 +236,7 @@ def submit(
         raise ValidationError("error.not_merchant_item")
     _require_open(session, merchant, item)
     transition = transitions.require(transitions.SUBMIT, item, row.status)
+    _require_ready(session, merchant, item)
     value = (value or "").strip()
     if not value and item.evidence != "none":
         raise ValidationError("error.evidence_required")
@@ -238,6 +294,7 @@ def approve(session: Session, actor: Actor, item_id: int, expected_version: int)
     require_staff(actor)
     row, merchant, item = _load(session, actor, item_id)
     transition = transitions.require(transitions.APPROVE, item, row.status)
+    _require_ready(session, merchant, item)
     _change(session, actor, row, expected_version, status=transition.target)
     if item.sets and row.value:
         setattr(merchant, item.sets, row.value)
@@ -262,12 +319,13 @@ def reject(session: Session, actor: Actor, item_id: int, expected_version: int, 
 def complete(
     session: Session, actor: Actor, item_id: int, expected_version: int, note: str | None = None
 ) -> ChecklistItem:
-    """Support does one of its own steps: todo/rejected → done."""
+    """Support does one of its own steps: todo/rejected → done; a `confirm` item (go-live) needs a written reason."""
     require_staff(actor)
     row, merchant, item = _load(session, actor, item_id)
     transition = transitions.require(transitions.COMPLETE_STEP, item, row.status)
     _require_open(session, merchant, item)
-    note = (note or "").strip() or None
+    _require_ready(session, merchant, item)
+    note = _check_reason(note, "error.confirm_reason_required") if item.confirm else (note or "").strip() or None
     _change(
         session, actor, row, expected_version, status=transition.target, value=note or row.value, rejection_reason=None
     )
@@ -288,22 +346,47 @@ def reopen(session: Session, actor: Actor, item_id: int, expected_version: int, 
     return row
 
 
+def override_item(session: Session, actor: Actor, item_id: int, expected_version: int, reason: str) -> ChecklistItem:
+    """An admin completes a transaction item without the verified production query, with a written reason."""
+    require_admin(actor)
+    reason = _check_reason(reason, "error.override_reason_required")
+    row, merchant, item = _load(session, actor, item_id)
+    transition = transitions.require(transitions.OVERRIDE, item, row.status)
+    _require_open(session, merchant, item)
+    _require_ready(session, merchant, item)
+    _change(session, actor, row, expected_version, status=transition.target, value=reason, rejection_reason=None)
+    history.record(session, actor, "item_overridden", merchant.id, item.key, reason=reason)
+    _finish(session, actor, merchant)
+    return row
+
+
 def record_result(
     session: Session, actor: Actor, merchant_id: int, item_key: str, passed: bool, summary: str
 ) -> ChecklistItem:
-    """An automatic check ran: its item becomes passed or failed, with what it found."""
+    """An automatic check ran (passed or failed), or a production query verified a transaction item."""
     require_staff(actor)
     require_merchant_access(actor, merchant_id)
     row = session.exec(
-        select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id, ChecklistItem.item_key == item_key)
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == merchant_id,
+            ChecklistItem.item_key == item_key,
+            col(ChecklistItem.retired_at).is_(None),
+        )
     ).first()
-    if row is None:
+    process = default_process()
+    if row is None or item_key not in process.keys:
         raise NotFound("error.item_not_found")
-    item = default_process().item(item_key)
-    if item.owner != "automatic" and item.evidence != "transaction":
-        raise ValidationError("error.not_automatic_item")
+    item = process.item(item_key)
     merchant = session.get(Merchant, merchant_id)
-    status = ("passed" if passed else "failed") if item.owner == "automatic" else ("done" if passed else row.status)
+    if item.owner == "automatic":
+        action = transitions.CHECK_PASSED if passed else transitions.CHECK_FAILED
+    else:
+        action = transitions.VERIFIED
+    transition = transitions.require(action, item, row.status)
+    if passed and transition.forward:
+        _require_ready(session, merchant, item)
+    # a failed verification keeps the item where it was and records what the query found
+    status = transition.target if passed or item.owner == "automatic" else row.status
     _change(session, actor, row, row.version, status=status, value=summary)
     history.record(session, actor, "check_passed" if passed else "check_failed", merchant_id, item_key, summary=summary)
     _finish(session, actor, merchant)

@@ -1,9 +1,14 @@
 """The onboarding process definition: loaded from one TOML file and validated at start-up."""
 
+import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+
+from onboarding.core.config import get_settings
 
 DEFAULT_PROCESS_FILE = Path(__file__).with_name("process.toml")
 LANGUAGES = ("en", "zh")
@@ -15,6 +20,8 @@ CONDITIONS = {
     "non_hosted": lambda merchant: merchant.integration_mode == "non_hosted",
 }
 SETTABLE_FIELDS = ("sandbox_account", "integration_mode")
+# `requires = ["*"]`: every other required item of the process (go-live waits for everything).
+EVERY_OTHER_ITEM = "*"
 
 
 class ProcessError(ValueError):
@@ -34,6 +41,8 @@ class Item:
     sets: str | None = None
     required: bool = True
     reviewable: bool = False
+    requires: tuple[str, ...] = ()
+    confirm: bool = False
 
     def applies_to(self, merchant) -> bool:
         """Whether this item is part of `merchant`'s checklist."""
@@ -53,10 +62,17 @@ class Stage:
 class Process:
     version: int
     stages: tuple[Stage, ...]
+    digest: str = ""  # of the file's content: any edit, even without a new version, is synced
+    source: str = ""
 
     @property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for stage in self.stages for item in stage.items)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every item key of the process."""
+        return frozenset(item.key for stage in self.stages for item in stage.items)
 
     def item(self, key: str) -> Item:
         for item in self.items:
@@ -117,9 +133,14 @@ def _item(raw, stage_index: int, where: str, seen: set[str]) -> Item:
         "help",
         "required",
         "reviewable",
+        "requires",
+        "confirm",
     }
     if unknown:
         raise ProcessError(f"{where}: unknown field '{sorted(unknown)[0]}'")
+    requires = raw.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(key, str) for key in requires):
+        raise ProcessError(f"{where}: field 'requires' must list item keys, e.g. [\"production_parameters\"]")
     return Item(
         key=key,
         stage_index=stage_index,
@@ -132,7 +153,49 @@ def _item(raw, stage_index: int, where: str, seen: set[str]) -> Item:
         sets=sets,
         required=bool(raw.get("required", True)),
         reviewable=bool(raw.get("reviewable", False)),
+        requires=tuple(dict.fromkeys(requires)),
+        confirm=bool(raw.get("confirm", False)),
     )
+
+
+def _resolve_requirements(stages: list[Stage], source: str) -> list[Stage]:
+    """Expand `*`, and refuse unknown keys, later stages and cycles, naming the item."""
+    items = {item.key: item for stage in stages for item in stage.items}
+    resolved: dict[str, tuple[str, ...]] = {}
+    for item in items.values():
+        where = f"{source}: stage '{stages[item.stage_index].key}', item '{item.key}'"
+        keys: list[str] = []
+        for key in item.requires:
+            if key == EVERY_OTHER_ITEM:
+                keys += [other.key for other in items.values() if other.required and other.key != item.key]
+                continue
+            if key == item.key:
+                raise ProcessError(f"{where}: field 'requires' names the item itself")
+            if key not in items:
+                raise ProcessError(f"{where}: field 'requires' names '{key}', which is not an item of this process")
+            keys.append(key)
+        for key in keys:
+            if items[key].stage_index > item.stage_index:
+                raise ProcessError(
+                    f"{where}: field 'requires' names '{key}' of a later stage; an item can wait only for items "
+                    "of its own or an earlier stage"
+                )
+        resolved[item.key] = tuple(dict.fromkeys(keys))
+    try:
+        tuple(TopologicalSorter(resolved).static_order())
+    except CycleError as error:
+        cycle = " → ".join(error.args[1])
+        raise ProcessError(f"{source}: field 'requires' forms a cycle: {cycle}") from None
+    return [
+        Stage(
+            stage.key,
+            stage.index,
+            stage.title,
+            stage.sla_days,
+            tuple(Item(**{**vars(item), "requires": resolved[item.key]}) for item in stage.items),
+        )
+        for stage in stages
+    ]
 
 
 def parse(data: dict, source: str) -> Process:
@@ -160,7 +223,16 @@ def parse(data: dict, source: str) -> Process:
         stages.append(
             Stage(key=key, index=index, title=_texts(raw_stage.get("title"), where, "title"), sla_days=sla, items=items)
         )
-    return Process(version=int(data.get("version", 1)), stages=tuple(stages))
+    version = data.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProcessError(f"{source}: field 'version' must be a whole number, at least 1 (got {version!r})")
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return Process(
+        version=version,
+        stages=tuple(_resolve_requirements(stages, source)),
+        digest=digest[:16],
+        source=source,
+    )
 
 
 def load(path: Path = DEFAULT_PROCESS_FILE) -> Process:
@@ -174,7 +246,19 @@ def load(path: Path = DEFAULT_PROCESS_FILE) -> Process:
     return parse(data, str(path))
 
 
+def process_file() -> Path:
+    """The process file in use: `ONBOARDING_PROCESS_FILE`, or the one shipped with the app."""
+    return Path(get_settings().onboarding_process_file or DEFAULT_PROCESS_FILE)
+
+
 @lru_cache
+def _loaded(path: Path) -> Process:
+    return load(path)
+
+
 def default_process() -> Process:
-    """The process shipped with the app, loaded once."""
-    return load(DEFAULT_PROCESS_FILE)
+    """The process the app runs on (`ONBOARDING_PROCESS_FILE` or the shipped file), loaded once per file.
+
+    A changed file takes effect at the next start, when every merchant is synced to it.
+    """
+    return _loaded(process_file())

@@ -1,9 +1,10 @@
 """Merchants: creation with validated input, status changes, the pipeline and the merchant view."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
+import tldextract
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -11,11 +12,13 @@ from sqlmodel import Session, col, select
 from models import ChecklistItem, HistoryEvent, Merchant, StageOverride, Submission, User
 from onboarding.core import clock, validation
 from onboarding.core.access import STAFF_ROLES, Actor, require_merchant_access, require_staff
-from onboarding.core.errors import NotFound, ValidationError
-from onboarding.process import checklist, history
+from onboarding.core.errors import DomainError, NotFound, ValidationError
+from onboarding.process import checklist, countries, duplicates, history
 from onboarding.process.definition import default_process
 
 MERCHANT_STATUSES = ("active", "on_hold", "launched", "withdrawn")
+# "launched" is reached only by the go-live sign-off; people choose among these
+CHOSEN_STATUSES = ("active", "on_hold", "withdrawn")
 INTEGRATION_MODES = ("hosted_js_sdk", "hosted_checkout", "non_hosted", "plugin")
 SANDBOX_ACCOUNTS = ("public", "self_registered")
 SHOP_PLATFORMS = (
@@ -31,6 +34,26 @@ SHOP_PLATFORMS = (
     "ueeshop",
     "other",
 )
+# The Public Suffix List snapshot bundled with tldextract: no network fetch, ever.
+_DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class InvalidInput(ValidationError):
+    """Several fields of a form are wrong at once; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, DomainError]):
+        first = next(iter(errors.values()))
+        super().__init__(first.key, **first.params)
+        self.errors = errors
+
+
+def website(raw: str) -> str:
+    """A normalised http(s) URL whose host has a registrable domain (shop.example.com, not www.pixelgaming)."""
+    value = validation.normalise_url(raw)
+    host = urlsplit(value).hostname or ""
+    if not _DOMAINS(host).top_domain_under_public_suffix:
+        raise ValidationError("error.no_registrable_domain", field="website")
+    return value
 
 
 @dataclass
@@ -51,29 +74,35 @@ class MerchantInput:
     uses_3ds: bool = False
 
     def cleaned(self) -> "MerchantInput":
-        """The same input trimmed and checked; raises ValidationError naming the field."""
-        name = (self.name or "").strip()
-        if not name:
-            raise ValidationError("error.field_required", field="name")
-        if len(name) > 200:
-            raise ValidationError("error.too_long", field="name", limit=200)
-        contact_name = (self.contact_name or "").strip()
-        if not contact_name:
-            raise ValidationError("error.field_required", field="contact_name")
-        country = (self.country or "").strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise ValidationError("error.bad_country")
-        if self.shop_platform not in SHOP_PLATFORMS:
-            raise ValidationError("error.bad_choice_field", field="shop_platform")
-        if self.integration_mode not in INTEGRATION_MODES:
-            raise ValidationError("error.bad_choice_field", field="integration_mode")
-        if self.sandbox_account not in SANDBOX_ACCOUNTS:
-            raise ValidationError("error.bad_choice_field", field="sandbox_account")
+        """The same input trimmed and checked; raises InvalidInput naming every wrong field at once."""
+        errors: dict[str, DomainError] = {}
+
+        def check(field: str, rule):
+            try:
+                return rule()
+            except ValidationError as error:
+                errors[field] = error
+                return None
+
+        name = check("name", lambda: _required_text(self.name, "name"))
+        site = check("website", lambda: website(self.website))
+        contact_name = check("contact_name", lambda: _required_text(self.contact_name, "contact_name"))
+        email = check("contact_email", lambda: validation.validate_email(self.contact_email))
+        country = check("country", lambda: _country(self.country))
+        for field, value, allowed in (
+            ("shop_platform", self.shop_platform, SHOP_PLATFORMS),
+            ("integration_mode", self.integration_mode, INTEGRATION_MODES),
+            ("sandbox_account", self.sandbox_account, SANDBOX_ACCOUNTS),
+        ):
+            if value not in allowed:
+                errors[field] = ValidationError("error.bad_choice_field", field=field)
+        if errors:
+            raise InvalidInput(errors)
         return MerchantInput(
             name=name,
-            website=validation.normalise_url(self.website),
-            contact_name=contact_name[:200],
-            contact_email=validation.validate_email(self.contact_email),
+            website=site,
+            contact_name=contact_name,
+            contact_email=email,
             country=country,
             shop_platform=self.shop_platform,
             integration_mode=self.integration_mode,
@@ -85,23 +114,47 @@ class MerchantInput:
         )
 
 
+def _required_text(value: str, field: str, limit: int = 200) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationError("error.field_required", field=field)
+    if len(value) > limit:
+        raise ValidationError("error.too_long", field=field, limit=limit)
+    return value
+
+
+def _country(value: str) -> str:
+    code = (value or "").strip().upper()
+    if not countries.is_country(code):
+        raise ValidationError("error.bad_country")
+    return code
+
+
 def staff_users(session: Session) -> list[User]:
     """Active admins and support staff, who can own merchants."""
     query = select(User).where(col(User.role).in_(STAFF_ROLES), User.active == True).order_by(User.name)  # noqa: E712
     return list(session.exec(query))
 
 
-def create_merchant(session: Session, actor: Actor, data: MerchantInput) -> Merchant:
-    """Add a merchant with its checklist; the first stage opens at once."""
+def create_merchant(session: Session, actor: Actor, data: MerchantInput, allow_duplicate: bool = False) -> Merchant:
+    """Add a merchant with its checklist; the first stage opens at once.
+
+    A merchant that looks like an existing one (website host, contact e-mail or name) is refused with
+    DuplicateMerchant unless `allow_duplicate` confirms it; the history then names the look-alikes.
+    """
     require_staff(actor)
     data = data.cleaned()
     if data.owner_id is not None:
         owner = session.get(User, data.owner_id)
         if owner is None or owner.role not in STAFF_ROLES or not owner.active:
             raise ValidationError("error.bad_owner")
+    matches = duplicates.find_duplicates(session, actor, data.name, data.website, data.contact_email)
+    if matches and not allow_duplicate:
+        raise duplicates.DuplicateMerchant(matches)
     now = clock.now()
     merchant = Merchant(
         **vars(data),
+        **duplicates.keys_for(data.name, data.website, data.contact_email),
         status="active",
         current_stage=0,
         progress=0.0,
@@ -112,7 +165,14 @@ def create_merchant(session: Session, actor: Actor, data: MerchantInput) -> Merc
     session.add(merchant)
     session.flush()
     checklist.create_items(session, merchant)
-    history.record(session, actor, "merchant_created", merchant.id, name=merchant.name)
+    history.record(
+        session,
+        actor,
+        "merchant_created",
+        merchant.id,
+        name=merchant.name,
+        created_despite=", ".join(f"#{match.id} {match.name}" for match in matches) or None,
+    )
     session.flush()
     checklist.refresh_merchant(session, actor, merchant)
     session.commit()
@@ -120,13 +180,17 @@ def create_merchant(session: Session, actor: Actor, data: MerchantInput) -> Merc
 
 
 def change_status(session: Session, actor: Actor, merchant_id: int, status: str, reason: str | None = None) -> Merchant:
-    """Put a merchant on hold, withdraw it, or make it active again."""
+    """Put a merchant on hold, withdraw it (with a reason), or make it active again; launching is go-live's."""
     require_staff(actor)
     if status not in MERCHANT_STATUSES:
         raise ValidationError("error.bad_choice_field", field="status")
     merchant = get_merchant(session, actor, merchant_id)
     if merchant.status == status:
         return merchant
+    if status == "launched":
+        raise ValidationError("error.launch_by_go_live")
+    if status == "withdrawn" and not (reason or "").strip():
+        raise ValidationError("error.withdraw_reason_required")
     previous = merchant.status
     merchant.status = status
     merchant.last_activity_at = clock.now()
@@ -178,6 +242,7 @@ class PipelineFilter:
     owner_ids: tuple[int, ...] = ()
     statuses: tuple[str, ...] = ()
     search: str = ""
+    archived: bool = False  # True: only archived merchants; False: only those in the work lists
 
 
 def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = None) -> list[dict]:
@@ -202,6 +267,7 @@ def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = No
     ).outerjoin(owner, col(owner.id) == Merchant.owner_id)
     if not actor.is_staff:
         query = query.where(Merchant.id == (actor.merchant_id or -1))
+    query = query.where(col(Merchant.archived_at).is_not(None) if filters.archived else not_archived())
     if filters.stages:
         query = query.where(col(Merchant.current_stage).in_(filters.stages))
     if filters.owner_ids:
@@ -255,6 +321,11 @@ def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = No
     ]
 
 
+def not_archived():
+    """SQL: the merchant is in the work lists (not archived)."""
+    return col(Merchant.archived_at).is_(None)
+
+
 def has_merchants(session: Session) -> bool:
     """Whether any merchant exists (the empty pipeline offers demo data)."""
     return session.exec(select(Merchant.id).limit(1)).first() is not None
@@ -277,6 +348,7 @@ class ItemView:
     updated_by: str | None
     updated_at: datetime | None
     submissions: list[Submission]
+    waits_for: tuple[str, ...] = ()  # keys of required items that are not complete yet
 
 
 @dataclass
@@ -297,7 +369,12 @@ def merchant_view(session: Session, actor: Actor, merchant_id: int) -> MerchantV
     process = default_process()
     owner = session.get(User, merchant.owner_id) if merchant.owner_id else None
     rows = {
-        row.item_key: row for row in session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant_id))
+        row.item_key: row
+        for row in session.exec(
+            select(ChecklistItem).where(
+                ChecklistItem.merchant_id == merchant_id, col(ChecklistItem.retired_at).is_(None)
+            )
+        )
     }
     submissions: dict[int, list[Submission]] = {}
     for submission in session.exec(
@@ -322,6 +399,7 @@ def merchant_view(session: Session, actor: Actor, merchant_id: int) -> MerchantV
             updated_by=row.updated_by_name,
             updated_at=row.updated_at,
             submissions=submissions.get(row.id, []),
+            waits_for=tuple(other.key for other in checklist.unmet_requirements(process, merchant, statuses, item)),
         )
         for item in checklist.applicable_items(process, merchant)
         if (row := rows.get(item.key)) is not None

@@ -128,7 +128,7 @@ def needs_attention(session: Session, actor: Actor, now: datetime | None = None)
         )
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
         .outerjoin(waiting, waiting.c.merchant_id == Merchant.id)
-        .where(flagged)
+        .where(flagged, col(Merchant.archived_at).is_(None))
     )
     rows = []
     for merchant_id, name, stage, entered, active_at, owner_id, owner_name, on_merchant, on_support in session.exec(

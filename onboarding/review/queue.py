@@ -28,7 +28,11 @@ def waiting(session: Session, actor: Actor, limit: int = 200) -> list[QueueEntry
     rows = session.exec(
         select(ChecklistItem, Merchant.name)
         .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
-        .where(ChecklistItem.status == "submitted")
+        .where(
+            ChecklistItem.status == "submitted",
+            col(ChecklistItem.retired_at).is_(None),  # removed from the process file
+            col(Merchant.archived_at).is_(None),
+        )
         .order_by(col(ChecklistItem.submitted_at).asc(), col(ChecklistItem.id))
         .limit(limit)
     ).all()
