@@ -40,7 +40,7 @@ render_stepper(derived)
 open_stages = {state.index for state in derived.stages if state.is_open}
 mine = [item for item in view.items if item.owner == "merchant" and item.stage_index in open_stages]
 needed = sorted(
-    (item for item in mine if transitions.waiting_on(item.owner, item.status) == "merchant"),
+    (item for item in mine if transitions.waiting_on(item.owner, item.status) == "merchant" and not item.waits_for),
     key=lambda item: (item.rejection_reason is None, item.stage_index),  # answer rejections first
 )
 st.subheader(t("portal.next_title"))

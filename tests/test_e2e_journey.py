@@ -138,6 +138,18 @@ class Journey:
         page.get_by_role("option", name=merchant_name).click()
         self.idle(page)
 
+    def confirm_with_reason(self, page, merchant_id: str, key: str, button: str, reason: str, done: str) -> None:
+        """Click an item's button that asks first, give the reason in the dialog and confirm it."""
+        self.open(page, f"/merchant?id={merchant_id}", FIRST["name"])
+        item = self.item(page, key)
+        item.get_by_role("button", name=button).click()
+        dialog = page.get_by_role("dialog")
+        dialog.locator("textarea").fill(reason)
+        self.shot(page, f"confirm-{key}")
+        dialog.locator(".st-key-confirm_button button").click()
+        item.get_by_text(done, exact=True).first.wait_for(timeout=TIMEOUT)
+        self.idle(page)
+
     def mark_done(self, page, merchant_id: str, keys: list[str]) -> None:
         self.open(page, f"/merchant?id={merchant_id}", FIRST["name"])
         for key in keys:
@@ -153,7 +165,9 @@ def _invite(journey: Journey, admin, merchant: dict) -> tuple[str, str]:
     admin.get_by_label("Website *").fill(merchant["site"])
     admin.get_by_label("Contact name *").fill(merchant["contact"])
     admin.get_by_label("Contact e-mail *").fill(merchant["email"])
-    admin.get_by_role("textbox", name="Country (ISO code) *").fill("US")
+    admin.locator(".st-key-nm_country").click()
+    admin.keyboard.type("United States")
+    admin.get_by_role("option", name="US — United States", exact=True).click()
     admin.get_by_role("button", name="Create merchant").click()
     admin.get_by_role("heading", name=merchant["name"]).wait_for(timeout=TIMEOUT)
     journey.idle(admin)
@@ -275,12 +289,19 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     journey.submit_item(jane, "self_test_screenshot", upload=png_bytes(320, 200, "#cce5ff"))
     journey.review(admin)
 
-    # 9. stage 5: verification, real transaction, refund, go-live sign-off
+    # 9. stage 5, in order: verification approved, the real transaction (an admin override with a reason here:
+    #    the test has no production gateway to query), the refund, then go-live confirmed with a reason
     journey.open(jane, "/", "What we need from you next")
+    journey.item(jane, "merchant_refund").get_by_text("Waits for: Real 1 USD transaction").wait_for(timeout=TIMEOUT)
     journey.submit_item(jane, "verification_submitted", text="Ready for the real 1 USD transaction")
+    journey.review(admin)
+    journey.confirm_with_reason(
+        admin, merchant_id, "real_transaction", "Override (admin)", "Paid in person; query API unreachable", "Done"
+    )
+    journey.open(jane, "/", "What we need from you next")
     journey.submit_item(jane, "merchant_refund", text="Refund of the 1 USD order initiated")
     journey.review(admin)
-    journey.mark_done(admin, merchant_id, ["real_transaction", "go_live"])
+    journey.confirm_with_reason(admin, merchant_id, "go_live", "Mark done", "Transaction and refund verified", "Done")
     admin.get_by_text("Launched").first.wait_for(timeout=TIMEOUT)
     journey.shot(admin, "launched")
     journey.open(jane, "/", "Your integration is live")

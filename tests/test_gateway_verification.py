@@ -16,6 +16,7 @@ from onboarding.gateway.client import GatewayClient, ProductionRefused
 from onboarding.gateway.signature import verify
 from onboarding.gateway.simulator import engine
 from onboarding.process import checklist
+from onboarding.process.definition import default_process
 from tests.gateway_servers import StubServer, start_simulator, stop
 
 PUBLIC = credentials.PUBLIC_ACCOUNT_A
@@ -60,11 +61,30 @@ def real_purchase(session, amount: str) -> dict:
 
 
 def open_last_stage(session, admin, merchant):
-    for stage in range(1, 5):
+    for stage in range(1, len(default_process().stages)):
         checklist.override_gate(session, admin, merchant.id, stage, "verification test")
 
 
+def ready_for_the_real_transaction(session, admin, merchant):
+    """The last stage open and the verification submission approved: what the real transaction waits for."""
+    open_last_stage(session, admin, merchant)
+    row = item(session, merchant.id, "verification_submitted")
+    checklist.submit(session, admin, row.id, row.version, "screenshots and link ready")
+    checklist.approve(session, admin, row.id, item(session, merchant.id, "verification_submitted").version)
+
+
+def test_the_real_transaction_is_not_queried_before_the_verification_submission_is_approved(
+    session, admin, merchant, production
+):
+    purchase = real_purchase(session, "1.00")
+    with pytest.raises(ValidationError) as refused:
+        verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
+    assert refused.value.key == "error.waits_for"
+    assert session.exec(select(GatewayRun)).all() == [], "production was not queried"
+
+
 def test_a_real_one_dollar_transaction_marks_the_item_done(session, admin, merchant, production):
+    ready_for_the_real_transaction(session, admin, merchant)
     purchase = real_purchase(session, "1.00")
     outcome = verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
     assert outcome.passed and outcome.run.environment == "production"
@@ -74,6 +94,7 @@ def test_a_real_one_dollar_transaction_marks_the_item_done(session, admin, merch
 
 
 def test_a_real_transaction_of_another_amount_is_not_confirmed(session, admin, merchant, production):
+    ready_for_the_real_transaction(session, admin, merchant)
     purchase = real_purchase(session, "2.50")
     outcome = verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
     assert not outcome.passed
@@ -97,7 +118,8 @@ def test_the_merchants_refund_is_verified_through_the_production_query(session, 
         "http://unused.invalid",
     )
     refunder.close()
-    open_last_stage(session, admin, merchant)
+    ready_for_the_real_transaction(session, admin, merchant)
+    verification.verify_real_transaction(session, admin, merchant.id, purchase["transactionId"])
     outcome = verification.verify_merchant_refund(
         session, admin, merchant.id, purchase["merchantTransactionId"], merchant_refund_id="SHOP-RF-1"
     )

@@ -143,7 +143,9 @@ def test_a_merchant_created_in_the_browser_on_one_instance_is_seen_through_the_o
             page.get_by_role("textbox", name=label("field.contact_email") + " *", exact=True).fill(
                 "elsa@nordicknit.example.se"
             )
-            page.get_by_role("textbox", name=label("field.country") + " *", exact=True).fill("SE")
+            page.locator(".st-key-nm_country").click()
+            page.keyboard.type("Sweden")
+            page.get_by_role("option", name="SE — Sweden", exact=True).click()
             page.get_by_role("button", name=label("action.create_merchant")).click()
             page.wait_for_url("**/merchant?id=*", timeout=60000)
 

@@ -76,3 +76,32 @@ def test_invalid_toml_and_missing_file_are_reported_with_the_path(tmp_path):
         load(bad)
     with pytest.raises(ProcessError, match="missing.toml: the process file does not exist"):
         load(tmp_path / "missing.toml")
+
+
+def test_the_process_file_setting_points_at_a_copy_outside_the_package(tmp_path, monkeypatch):
+    from onboarding.core.config import get_settings
+    from onboarding.process.definition import default_process
+
+    copy_path = tmp_path / "our-process.toml"
+    copy_path.write_text(
+        DEFAULT_PROCESS_FILE.read_text(encoding="utf-8").replace("\nversion = 2\n", "\nversion = 7\n"), encoding="utf-8"
+    )
+    monkeypatch.setenv("ONBOARDING_PROCESS_FILE", str(copy_path))
+    get_settings.cache_clear()
+    try:
+        assert default_process().version == 7 and default_process().source == str(copy_path)
+        monkeypatch.setenv("ONBOARDING_PROCESS_FILE", str(tmp_path / "gone.toml"))
+        get_settings.cache_clear()
+        with pytest.raises(ProcessError, match="gone.toml: the process file does not exist"):
+            default_process()
+    finally:
+        monkeypatch.delenv("ONBOARDING_PROCESS_FILE")
+        get_settings.cache_clear()
+    assert default_process().source == str(DEFAULT_PROCESS_FILE)
+
+
+def test_any_edit_changes_the_digest_the_merchants_are_synced_by(raw):
+    edited = copy.deepcopy(raw)
+    edited["stages"][0]["items"][0]["title"]["en"] = "Sandbox account type picked"
+    assert parse(edited, "p.toml").digest != parse(raw, "p.toml").digest
+    assert parse(copy.deepcopy(raw), "p.toml").digest == parse(raw, "p.toml").digest

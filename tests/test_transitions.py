@@ -33,12 +33,25 @@ def _item(owner: str, reviewable: bool = False):
         ("support", True, "rejected", ("complete",), ()),
         ("automatic", False, "failed", (), ()),
         ("automatic", False, "passed", ("reopen",), ()),
+        ("merchant", False, "waived", ("reopen",), ()),
+        ("support", False, "waived", ("reopen",), ()),
     ],
 )
 def test_allowed_actions_follow_the_table(owner, reviewable, status, staff, merchant):
     item = _item(owner, reviewable)
     assert transitions.allowed_actions(item, status, STAFF) == staff
     assert transitions.allowed_actions(item, status, MERCHANT_USER) == merchant
+
+
+def test_a_transaction_item_is_completed_by_the_verified_query_or_an_admin_override():
+    real = next(item for item in default_process().items if item.evidence == "transaction")
+    admin = Actor(id=3, name="Zhang", role="admin")
+    assert transitions.allowed_actions(real, "todo", STAFF) == ()
+    assert transitions.allowed_actions(real, "todo", admin) == ("override",)
+    assert transitions.find(transitions.VERIFIED, real, "todo").target == "done"
+    with pytest.raises(ValidationError) as refused:
+        transitions.require(transitions.COMPLETE_STEP, real, "todo")
+    assert refused.value.key == "error.proven_by_query"
 
 
 def test_every_transition_starts_and_ends_at_a_known_status():

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from models import ChecklistItem, HistoryEvent, Merchant, Submission, User
 from onboarding.core import clock
-from onboarding.process import merchants
+from onboarding.process import duplicates, merchants
 from onboarding.process.definition import default_process
 
 BATCH = 5000
@@ -112,6 +112,13 @@ def seed(session: Session, count: int, seed_value: int = 42, now: datetime | Non
                 "last_activity_at": last_activity,
                 "created_at": created,
                 "launched_at": entered[-1] if stage == stages else None,
+                "process_version": process.version,
+                "process_digest": process.digest,
+                **duplicates.keys_for(
+                    f"Bench Merchant {merchant_id:05d}",
+                    f"https://shop{merchant_id}.bench.example.com/",
+                    f"owner@shop{merchant_id}.bench.example.com",
+                ),
             },
         )
         events = [("merchant_created", None, {"name": f"Bench Merchant {merchant_id:05d}"}, created)]

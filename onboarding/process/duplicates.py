@@ -21,7 +21,8 @@ def name_key(name: str) -> str:
 
 def website_key(website: str) -> str:
     """The website's host without "www.": https://www.Shop.example.com/x and shop.example.com match."""
-    host = (urlsplit(website or "").hostname or "").lower().rstrip(".")
+    website = (website or "").strip()
+    host = (urlsplit(website if "://" in website else f"https://{website}").hostname or "").lower().rstrip(".")
     return (host[4:] if host.startswith("www.") else host)[:255]
 
 

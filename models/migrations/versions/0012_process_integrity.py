@@ -23,7 +23,8 @@ def _name_key(name: str) -> str:
 
 
 def _website_key(website: str) -> str:
-    host = (urlsplit(website or "").hostname or "").lower().rstrip(".")
+    website = (website or "").strip()
+    host = (urlsplit(website if "://" in website else f"https://{website}").hostname or "").lower().rstrip(".")
     return (host[4:] if host.startswith("www.") else host)[:255]
 
 
