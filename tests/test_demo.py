@@ -1,4 +1,4 @@
-"""Demo data: every stage and status, weeks of history, a plan that follows the process file, and a command that loads it."""
+"""Demo data: every stage and status, weeks of history, a plan keyed by item, and a command that loads it."""
 
 import os
 import re

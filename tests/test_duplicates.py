@@ -1,4 +1,4 @@
-"""No silent duplicates: look-alikes are caught, countries and websites are real, and duplicates are archived or merged."""
+"""No silent duplicates: look-alikes are caught, countries and websites are real, duplicates archived or merged."""
 
 import dataclasses
 
