@@ -74,7 +74,13 @@ def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
     @st.dialog(t("process.merge_title", name=merchant.name))
     def _dialog() -> None:
         st.write(t("process.merge_body"))
-        into_id = st.selectbox(t("process.merge_into"), list(candidates), format_func=candidates.get, index=None)
+        into_id = st.selectbox(
+            t("process.merge_into"),
+            list(candidates),
+            format_func=candidates.get,
+            index=None,
+            placeholder=t("process.merge_into_placeholder"),
+        )
         reason = st.text_area(t("process.merge_reason"), max_chars=checklist.MAX_REASON)
         if st.button(t("action.confirm_merge"), type="primary", icon=":material/merge:", disabled=into_id is None):
             try:

@@ -112,6 +112,7 @@ if submitted:
 pending = st.session_state.get("nm_pending")
 if pending:
     data, matches = pending
+    separator = "、" if language() == "zh" else ", "
     with st.container(border=True, key="nm_duplicates"):
         st.warning(t("new_merchant.duplicates_title", count=len(matches)), icon=":material/content_copy:")
         st.dataframe(
@@ -119,12 +120,12 @@ if pending:
                 [
                     {
                         "name": match.name,
-                        "matches": ", ".join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
+                        "link": f"merchant?id={match.id}",
+                        "matches": separator.join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
                         "website": match.website,
                         "contact_email": match.contact_email,
                         "status": t(f"status.{match.status}")
                         + (f" · {t('new_merchant.archived')}" if match.archived else ""),
-                        "link": f"merchant?id={match.id}",
                     }
                     for match in matches
                 ]
@@ -132,11 +133,11 @@ if pending:
             hide_index=True,
             column_config={
                 "name": t("field.name"),
+                "link": st.column_config.LinkColumn(t("new_merchant.open"), display_text=t("new_merchant.open")),
                 "matches": t("new_merchant.matches_on"),
                 "website": t("field.website"),
                 "contact_email": t("field.contact_email"),
                 "status": t("field.status"),
-                "link": st.column_config.LinkColumn(t("new_merchant.open"), display_text=t("new_merchant.open")),
             },
         )
         st.caption(t("new_merchant.duplicates_hint"))
