@@ -112,7 +112,7 @@ REFUSALS = {
     (APPROVE, "status"): "error.not_submitted",
     (REJECT, "owner"): "error.cannot_reject",
     (REJECT, "status"): "error.cannot_reject",
-    (COMPLETE_STEP, "owner"): "error.proven_by_query",
+    (COMPLETE_STEP, "owner"): "error.not_support_item",
     (COMPLETE_STEP, "status"): "error.already_done",
     (OVERRIDE, "owner"): "error.not_transaction_item",
     (OVERRIDE, "status"): "error.already_done",
@@ -139,8 +139,8 @@ def find(action: str, item, status: str) -> Transition | None:
 def require(action: str, item, status: str) -> Transition:
     """The transition for `action`, or a ValidationError saying why this item cannot take it now."""
     if not _candidates(action, item):
-        if action == COMPLETE_STEP and item.owner != "support":
-            raise ValidationError("error.not_support_item")
+        if action == COMPLETE_STEP and proven_by_query(item):
+            raise ValidationError("error.proven_by_query")  # a support item, but only the verified query completes it
         raise ValidationError(REFUSALS[(action, "owner")])
     transition = find(action, item, status)
     if transition is None:
