@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 export PORT  # the app builds its own URLs (embedded simulator, invitation links) from it
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format test-postgres demo bench install clean
+.PHONY: run dev test lint format test-postgres demo bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m onboarding migrate
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true
+
+# While editing: reload pages when a file changes (`make run` serves without the file watcher).
+dev: $(STAMP)
+	$(BIN)/python -m onboarding migrate
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true \
+		--server.fileWatcherType auto --server.runOnSave true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -42,10 +48,13 @@ test-postgres: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m onboarding seed-demo
 
-# Page speed and SQL statements at 1,000 and 10,000 merchants; MERCHANTS=N to change the size.
-MERCHANTS ?= 10000
+# Page speed (server and Chromium), websocket bytes, memory and SQL statements at 10,000 and 100,000 merchants,
+# one JSON per size in data/; MERCHANTS="2000" to change the sizes.
+MERCHANTS ?= 10000 100000
 bench: $(STAMP)
-	$(BIN)/python -m onboarding bench --merchants $(MERCHANTS) --json data/bench.json
+	for size in $(MERCHANTS); do \
+		$(BIN)/python -m onboarding bench --merchants $$size --browser --json data/bench-$$size.json || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

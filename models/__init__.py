@@ -3,7 +3,9 @@
 from models import (
     api_tokens,  # noqa: F401  (registers the API token table)
     gateway,  # noqa: F401  (registers the gateway tables)
+    stage_stays,  # noqa: F401  (registers the stage stay table)
 )
+from models.stage_stays import StageStay
 from models.tables import (
     AuthSession,
     ChecklistItem,
@@ -30,6 +32,7 @@ __all__ = [
     "Merchant",
     "StageOverride",
     "StageSetting",
+    "StageStay",
     "Submission",
     "User",
 ]

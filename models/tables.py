@@ -31,6 +31,7 @@ class Merchant(SQLModel, table=True):
         Index("ix_merchant_created_at", "created_at"),
         Index("ix_merchant_launched_at", "launched_at"),
         Index("ix_merchant_status_entered", "status", "stage_entered_at"),
+        Index("ix_merchant_stage_entered", "current_stage", "stage_entered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,6 +72,7 @@ class ChecklistItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("merchant_id", "item_key"),
         Index("ix_checklistitem_merchant_stage", "merchant_id", "stage_index"),
+        Index("ix_checklistitem_status_merchant", "status", "merchant_id", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

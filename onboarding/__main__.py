@@ -117,7 +117,7 @@ def bench_command(args) -> int:
     if args.merchants < 1:
         print("error: --merchants must be at least 1", file=sys.stderr)
         return 2
-    report = bench.run(merchants=args.merchants, runs=args.runs)
+    report = bench.run(merchants=args.merchants, runs=args.runs, browser=args.browser)
     print(bench.table(report))
     if args.json:
         bench.write_json(report, Path(args.json))
@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_parser.add_argument("--merchants", type=int, default=10_000, help="merchants to seed (default 10000)")
     bench_parser.add_argument("--runs", type=int, default=5, help="measured renders per page (default 5)")
     bench_parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    bench_parser.add_argument(
+        "--browser", action="store_true", help="also serve the data set and measure the pages in Debian's Chromium"
+    )
     bench_parser.set_defaults(run=bench_command)
     args = parser.parse_args(argv)
     try:

@@ -22,7 +22,8 @@ tab_users, tab_invites, tab_settings, tab_tokens = st.tabs(
 
 with db() as session:
     accounts = users.list_users(session, actor)
-    merchant_names = {row["id"]: row["name"] for row in merchants.pipeline(session, actor)}
+    everyone = merchants.pipeline(session, actor, per_page=None, sort="name", descending=False).rows
+    merchant_names = {row["id"]: row["name"] for row in everyone}
     waiting = invitations.pending(session, actor)
     slas = sla.stage_slas(session)
 

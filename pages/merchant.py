@@ -12,6 +12,7 @@ from onboarding.process.history import detail_of
 from onboarding.reports import exports
 from ui.checklist import confirm_dialog, render_conversation, render_item, render_stepper, run_action
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
+from ui.pickers import merchant_links
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -27,16 +28,13 @@ def _merchant_id() -> int | None:
 
 def _choose_merchant() -> None:
     with db() as session:
-        rows = merchants.pipeline(session, actor)
-    if not rows:
+        empty = not merchants.has_merchants(session)
+    if empty:
         st.info(t("merchant.none_yet"), icon=":material/storefront:")
         st.page_link("pages/new_merchant.py", label=t("nav.new_merchant"), icon=":material/add_business:")
         st.stop()
-    names = {row["id"]: row["name"] for row in rows}
-    chosen = st.selectbox(t("merchant.choose"), list(names), format_func=names.get, index=None)
-    if chosen:
-        st.query_params["id"] = str(chosen)
-        st.rerun()
+    # A search box with a few matches, each a link (never a dropdown of every merchant); typing reruns only it.
+    st.fragment(merchant_links)("merchant_chooser", t("merchant.choose"))
     st.stop()
 
 
@@ -227,7 +225,8 @@ elif dialog == "archive":
     )
 elif dialog == "merge":
     with db() as session:
-        others = {row["id"]: row["name"] for row in merchants.pipeline(session, actor) if row["id"] != merchant.id}
+        everyone = merchants.pipeline(session, actor, per_page=None, sort="name", descending=False).rows
+        others = {row["id"]: row["name"] for row in everyone if row["id"] != merchant.id}
     _merge_dialog(merchant, others)
 if merchant.archived_at is not None:
     _archived_banner(merchant)

@@ -80,7 +80,7 @@ def _show_outcome(outcome) -> None:
 
 
 with db() as session:
-    rows = merchants.pipeline(session, actor)
+    rows = merchants.pipeline(session, actor, per_page=None, sort="name", descending=False).rows
 if not rows:
     st.info(t("merchant.none_yet"), icon=":material/storefront:")
     st.stop()

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from models import ChecklistItem, HistoryEvent, Merchant, User
+from models import ChecklistItem, HistoryEvent, Merchant, StageStay, User
 from onboarding.process.definition import default_process
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)  # a Monday
@@ -63,6 +63,17 @@ def _merchant(
         for index in range(1, len(entered))
     ]
     history += [(action, key, None, created + timedelta(hours=hour)) for hour, (action, key) in enumerate(events)]
+    # The stays the app records as each stage is left, as it does when a stage changes.
+    for index in range(1, len(entered)):
+        session.add(
+            StageStay(
+                merchant_id=merchant.id,
+                stage_index=index - 1,
+                entered_at=entered[index - 1],
+                left_at=entered[index],
+                days=(entered[index] - entered[index - 1]).total_seconds() / 86400,
+            )
+        )
     for action, key, detail, moment in history:
         session.add(
             HistoryEvent(

@@ -119,8 +119,8 @@ def test_merchant_user_of_a_is_refused_on_merchant_b(session, two_merchants, nam
 
 def test_listings_show_a_merchant_user_nothing_of_other_merchants(session, two_merchants):
     targets, intruder = two_merchants
-    assert all(row["id"] == intruder.merchant_id for row in pipeline(session, intruder))
+    assert all(row["id"] == intruder.merchant_id for row in pipeline(session, intruder).rows)
     with pytest.raises(AccessDenied):
-        queue.waiting(session, intruder)
+        queue.waiting_page(session, intruder)
     with pytest.raises(AccessDenied):
         invitations.pending(session, intruder)

@@ -56,7 +56,7 @@ def test_funnel_counts_merchants_at_and_beyond_each_stage(session, admin, datase
     assert funnel == {0: (1, 7), 1: (1, 6), 2: (1, 5), 3: (1, 4), 4: (0, 3), 5: (3, 3)}
 
 
-def test_time_in_stage_is_derived_from_stage_entries_in_the_history(session, admin, dataset):
+def test_time_in_stage_reads_the_stays_recorded_as_stages_change(session, admin, dataset):
     stays = {row["stage"]: row for row in report(session, admin).time_in_stage}
     # First stage: Foxtrot 1, Charlie 2, Echo 3, Delta 5, Golf 10, Bravo 18 days.
     assert (stays[0]["stays"], stays[0]["min"], stays[0]["median"], stays[0]["max"]) == (6, 1, 4, 18)

@@ -21,7 +21,7 @@ def dataset(session):
 
 
 def test_late_and_idle_active_merchants_are_listed_most_overdue_first(session, admin, dataset):
-    rows = attention.needs_attention(session, admin, now=NOW)
+    rows = attention.needs_attention(session, admin, now=NOW).rows
     assert [row["name"] for row in rows] == ["Alpha", "Bravo"]
     alpha, bravo = rows
     assert (alpha["over_sla"], alpha["stage"], alpha["days_in_stage"], alpha["sla_days"], alpha["days_over_sla"]) == (
@@ -35,14 +35,14 @@ def test_late_and_idle_active_merchants_are_listed_most_overdue_first(session, a
 
 
 def test_waiting_on_follows_the_owners_of_open_applicable_items(session, admin, dataset):
-    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=NOW)}
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=NOW).rows}
     # Alpha's only open applicable item is the merchant's; its self-registered-only items do not count.
     assert rows == {"Alpha": "merchant", "Bravo": "support"}
 
 
 def test_a_merchant_with_open_items_on_both_sides_waits_on_both(session, admin, dataset):
     later = NOW + timedelta(days=30)  # Charlie is now late in docking too
-    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later).rows}
     assert rows["Charlie"] == "both"
     assert "Golf" not in rows and "Delta" not in rows  # on hold and launched merchants are never flagged
 
@@ -62,7 +62,7 @@ def test_waiting_label_names_who_must_act():
 
 def test_pipeline_rows_are_flagged_by_the_same_rules(session, admin, dataset):
     with clock.frozen_at(NOW):
-        rows = attention.flag_pipeline_rows(pipeline(session, admin), attention.load_rules(session))
+        rows = pipeline(session, admin).rows
     marks = {row["name"]: (row["over_sla"], row["idle"]) for row in rows}
     assert marks == {
         "Alpha": (True, False),
@@ -97,7 +97,7 @@ def test_attention_page_lists_the_merchants_with_reason_and_who_must_act(session
     assert list(table["Waiting on"]) == ["Merchant", "Support (PingPong)"]
     assert "SLA 5 days" in table["Reason"][0] and "no activity for 9 days" in table["Reason"][1]
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Download CSV", "Download record (Excel)"]
+    assert labels == ["Download CSV (all 2)"]
 
 
 def test_attention_page_filters_by_who_must_act(session, admin):

@@ -111,7 +111,7 @@ class Journey:
         reject = reject or {}
         self.open(page, "/review", "Review queue")
         while True:
-            entries = page.locator("[class*='st-key-queue_']")
+            entries = page.locator("[class*='st-key-review_item_']")
             if entries.count() == 0:
                 break
             waiting = entries.count()
@@ -119,15 +119,18 @@ class Journey:
             title = entry.inner_text()
             reason = next((why for label, why in reject.items() if label in title), None)
             if reason:
-                body, button = self.popover_form(page, entry.get_by_role("button", name="Reject"), "Reject")
+                entry.get_by_role("button", name="Reject…").click()
+                body = page.get_by_role("dialog")
                 body.locator("textarea").fill(reason)
-                button.click()
+                body.get_by_role("button", name="Reject", exact=True).click()
                 reject = {k: v for k, v in reject.items() if v != reason}
             else:
                 entry.get_by_role("button", name="Approve").click()
             # the decision is stored once its entry has left the queue
             page.wait_for_function(
-                "n => document.querySelectorAll('[class*=\"st-key-queue_\"]').length < n", arg=waiting, timeout=TIMEOUT
+                "n => document.querySelectorAll('[class*=\"st-key-review_item_\"]').length < n",
+                arg=waiting,
+                timeout=TIMEOUT,
             )
             self.idle(page)
 

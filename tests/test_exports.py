@@ -23,7 +23,7 @@ def dataset(session):
 
 
 def test_pipeline_csv_holds_exactly_the_filtered_rows(session, admin, dataset):
-    rows = pipeline(session, admin, PipelineFilter(statuses=("launched",)))
+    rows = pipeline(session, admin, PipelineFilter(statuses=("launched",)), per_page=None).rows
     frame = pd.DataFrame(rows)[["id", "name", "status"]]
     parsed = pd.read_csv(io.BytesIO(exports.table_csv(frame)), encoding="utf-8-sig")
     assert sorted(parsed["name"]) == ["Delta", "Echo", "Foxtrot"]
@@ -31,7 +31,7 @@ def test_pipeline_csv_holds_exactly_the_filtered_rows(session, admin, dataset):
 
 
 def test_pipeline_excel_holds_exactly_the_filtered_rows_with_dates(session, admin, dataset):
-    rows = pipeline(session, admin, PipelineFilter(search="alpha"))
+    rows = pipeline(session, admin, PipelineFilter(search="alpha"), per_page=None).rows
     frame = pd.DataFrame(rows)[["id", "name", "last_activity"]]
     frame["last_activity"] = pd.to_datetime(frame["last_activity"], utc=True)
     parsed = pd.read_excel(io.BytesIO(exports.table_xlsx(frame)))
@@ -78,7 +78,7 @@ def test_pipeline_page_offers_csv_and_excel_and_flags_late_merchants(session, ad
     at.run()
     assert not at.exception
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Download CSV", "Download Excel"]
+    assert labels == ["Download CSV (all 7)", "Download Excel (all 7)"]
     table = at.dataframe[0].value
     assert table.set_index("name")["flags"].to_dict()["Alpha"] == "Over SLA"
     at.toggle(key="pipeline_flagged_only").set_value(True).run()

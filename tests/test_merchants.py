@@ -57,19 +57,21 @@ def test_pipeline_filters_narrow_the_rows(session, admin, merchant_input):
         for name in names
     ]
     change_status(session, admin, created[1].id, "on_hold", "Paused")
-    assert len(pipeline(session, admin)) == 3
-    assert [r["name"] for r in pipeline(session, admin, PipelineFilter(search="kyoto"))] == ["Kyoto Tea House"]
-    assert [r["name"] for r in pipeline(session, admin, PipelineFilter(statuses=("on_hold",)))] == ["Kyoto Tea House"]
-    assert pipeline(session, admin, PipelineFilter(stages=(1,))) == []
-    assert len(pipeline(session, admin, PipelineFilter(owner_ids=(admin.id,)))) == 0
-    row = pipeline(session, admin, PipelineFilter(search="luna"))[0]
+    assert len(pipeline(session, admin).rows) == 3
+    assert [r["name"] for r in pipeline(session, admin, PipelineFilter(search="kyoto")).rows] == ["Kyoto Tea House"]
+    assert [r["name"] for r in pipeline(session, admin, PipelineFilter(statuses=("on_hold",))).rows] == [
+        "Kyoto Tea House"
+    ]
+    assert pipeline(session, admin, PipelineFilter(stages=(1,))).rows == []
+    assert pipeline(session, admin, PipelineFilter(owner_ids=(admin.id,))).total == 0
+    row = pipeline(session, admin, PipelineFilter(search="luna")).rows[0]
     assert row["stage"] == 0 and row["days_in_stage"] == 0 and row["progress"] == 0.0
 
 
 def test_a_merchant_user_sees_only_their_own_merchant_in_the_pipeline(session, admin, merchant_input):
     first = create_merchant(session, admin, merchant_input)
     create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other"), allow_duplicate=True)
-    rows = pipeline(session, Actor(id=None, name="Emily", role="merchant", merchant_id=first.id))
+    rows = pipeline(session, Actor(id=None, name="Emily", role="merchant", merchant_id=first.id)).rows
     assert [row["id"] for row in rows] == [first.id]
 
 
@@ -89,4 +91,4 @@ def test_owner_and_status_changes_are_checked_and_recorded(session, admin, merch
     change_status(session, admin, merchant.id, "withdrawn", "Chose another provider")
     actions = session.exec(select(HistoryEvent.action).where(HistoryEvent.merchant_id == merchant.id)).all()
     assert actions.count("owner_changed") == 1 and actions.count("status_changed") == 1
-    assert [row["status"] for row in pipeline(session, admin)] == ["withdrawn"]
+    assert [row["status"] for row in pipeline(session, admin).rows] == ["withdrawn"]

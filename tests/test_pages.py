@@ -156,4 +156,7 @@ def test_merchant_page_for_unknown_id_offers_a_choice(database_url, session, adm
     at = open_page(admin, "pages/merchant.py", id="9999")
     assert not at.exception
     assert "does not exist" in at.warning[0].value
-    assert at.selectbox[-1].label == "Choose a merchant"
+    search = at.text_input(key="merchant_chooser_search")
+    assert search.label == "Choose a merchant"
+    search.input("kyoto").run()
+    assert list(at.dataframe[0].value["Merchant"]) == ["Kyoto Tea House"]  # at most 20 matches, never all

@@ -50,9 +50,17 @@ def wait_until_drawn(page, timeout_ms: int = 60000, quiet_ms: int = 600) -> None
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(
         """([quiet]) => {
+            const SKELETONS = '[data-testid="stSkeleton"], [data-testid="stSkeletonElement"], '
+                + '[data-testid="stAppSkeleton"]';
             const now = Date.now();
             const size = document.body.innerHTML.length;
-            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            const app = document.querySelector('[data-testid="stApp"]');
+            const state = app ? app.getAttribute('data-test-script-state') : 'initial';
+            // The status widget shows only after a delay; the app's own run state says it at once.
+            const running = document.querySelector('[data-testid="stStatusWidget"]')
+                || state === 'running' || state === 'rerunRequested'
+                // widgets whose code is still loading show a placeholder
+                || document.querySelector(SKELETONS);
             if (running || window.__drawnSize !== size) { window.__drawnSize = size; window.__drawnAt = now; }
             return !running && now - window.__drawnAt >= quiet;
         }""",

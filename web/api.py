@@ -132,8 +132,8 @@ def list_merchants(session: Session, actor: Actor, request: Request) -> dict:
         search=request.query_params.get("search", "")[:200],
     )
     page, per_page = _page(request)
-    rows = merchants.pipeline(session, actor, filters)
-    chosen = rows[(page - 1) * per_page : page * per_page]
+    result = merchants.pipeline(session, actor, filters, page=page, per_page=per_page)
+    chosen = result.rows
     dates = {
         merchant_id: (created, entered, launched)
         for merchant_id, created, entered, launched in session.exec(
@@ -166,10 +166,10 @@ def list_merchants(session: Session, actor: Actor, request: Request) -> dict:
         )
     return {
         "items": items,
-        "total": len(rows),
+        "total": result.total,
         "page": page,
         "per_page": per_page,
-        "pages": max(1, -(-len(rows) // per_page)),
+        "pages": result.pages,
     }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from models import ChecklistItem, Merchant, StageOverride, Submission
+from models import ChecklistItem, Merchant, StageOverride, StageStay, Submission
 from onboarding.core import clock, validation
 from onboarding.core.access import Actor, require_admin, require_merchant_access, require_staff
 from onboarding.core.errors import ConflictError, GateClosed, NotFound, ValidationError
@@ -139,6 +139,16 @@ def apply_derived(
     if derived.current_stage != merchant.current_stage:
         history.record(
             session, actor, "stage_entered", merchant.id, stage=derived.current_stage, previous=merchant.current_stage
+        )
+        # Analytics reads how long stays lasted from these rows, not by replaying the history.
+        session.add(
+            StageStay(
+                merchant_id=merchant.id,
+                stage_index=merchant.current_stage,
+                entered_at=merchant.stage_entered_at,
+                left_at=now,
+                days=(now - merchant.stage_entered_at).total_seconds() / 86400,
+            )
         )
         merchant.current_stage = derived.current_stage
         merchant.stage_entered_at = now

@@ -1,11 +1,11 @@
 """Merchants: creation with validated input, status changes, the pipeline and the merchant view."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import tldextract
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from onboarding.core.access import STAFF_ROLES, Actor, require_merchant_access, 
 from onboarding.core.errors import DomainError, NotFound, ValidationError
 from onboarding.process import checklist, countries, duplicates, history
 from onboarding.process.definition import default_process
+from onboarding.reports import attention
 
 MERCHANT_STATUSES = ("active", "on_hold", "launched", "withdrawn")
 # "launched" is reached only by the go-live sign-off; people choose among these
@@ -234,7 +235,7 @@ def get_merchant(session: Session, actor: Actor, merchant_id: int) -> Merchant:
     return merchant
 
 
-@dataclass
+@dataclass(frozen=True)
 class PipelineFilter:
     """What the Pipeline page narrows by."""
 
@@ -243,50 +244,78 @@ class PipelineFilter:
     statuses: tuple[str, ...] = ()
     search: str = ""
     archived: bool = False  # True: only archived merchants; False: only those in the work lists
+    flagged_only: bool = False  # only active merchants over their stage's SLA or idle
 
 
-def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = None) -> list[dict]:
-    """One row per visible merchant with stage, progress, owner and activity, in one query."""
-    filters = filters or PipelineFilter()
-    owner = aliased(User)
-    # Plain columns, not Merchant objects: ten thousand rows load several times faster without the ORM.
-    query = select(
-        Merchant.id,
-        Merchant.name,
-        Merchant.current_stage,
-        Merchant.progress,
-        owner.name,
-        Merchant.owner_id,
-        Merchant.status,
-        Merchant.stage_entered_at,
-        Merchant.last_activity_at,
-        Merchant.country,
-        Merchant.shop_platform,
-        Merchant.integration_mode,
-        Merchant.website,
-    ).outerjoin(owner, col(owner.id) == Merchant.owner_id)
+# What the pipeline may be sorted by: the column, and whether "descending" means the column descends.
+PIPELINE_SORTS = ("last_activity", "name", "stage", "progress", "days_in_stage", "status", "created")
+DEFAULT_PER_PAGE = 50
+MAX_SEARCH = 200
+
+
+@dataclass
+class PipelinePage:
+    """One page of pipeline rows, the true number of matching merchants, and how they split by status and stage."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int | None
+    by_status: dict[str, int]
+    by_stage: dict[int, int]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching merchants fill (at least one)."""
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+def _pipeline_conditions(actor: Actor, filters: PipelineFilter, rules, now: datetime) -> list:
+    """SQL conditions on Merchant for `filters`, limited to what `actor` may see."""
+    conditions = []
     if not actor.is_staff:
-        query = query.where(Merchant.id == (actor.merchant_id or -1))
-    query = query.where(col(Merchant.archived_at).is_not(None) if filters.archived else not_archived())
+        conditions.append(Merchant.id == (actor.merchant_id or -1))
+    conditions.append(col(Merchant.archived_at).is_not(None) if filters.archived else not_archived())
     if filters.stages:
-        query = query.where(col(Merchant.current_stage).in_(filters.stages))
+        conditions.append(col(Merchant.current_stage).in_(filters.stages))
     if filters.owner_ids:
-        query = query.where(col(Merchant.owner_id).in_(filters.owner_ids))
+        conditions.append(col(Merchant.owner_id).in_(filters.owner_ids))
     if filters.statuses:
-        query = query.where(col(Merchant.status).in_(filters.statuses))
-    text = filters.search.strip()
+        conditions.append(col(Merchant.status).in_(filters.statuses))
+    text = filters.search.strip()[:MAX_SEARCH].lower()
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(
+        conditions.append(
             or_(
                 *(
-                    func.lower(column).like(pattern)
+                    func.lower(column).contains(text, autoescape=True)
                     for column in (Merchant.name, Merchant.website, Merchant.contact_name, Merchant.contact_email)
                 )
             )
         )
-    query = query.order_by(col(Merchant.last_activity_at).desc())
-    now = clock.now()
+    if filters.flagged_only:
+        conditions.append(or_(attention.over_sla(rules, now), attention.idle(rules, now)))
+    return conditions
+
+
+def _order(sort: str, descending: bool) -> list:
+    """ORDER BY for a sort key of PIPELINE_SORTS; the merchant id breaks ties so pages never overlap."""
+    if sort not in PIPELINE_SORTS:
+        raise ValidationError("error.bad_choice_field", field="sort")
+    column = {
+        "last_activity": Merchant.last_activity_at,
+        "name": Merchant.name,
+        "stage": Merchant.current_stage,
+        "progress": Merchant.progress,
+        "days_in_stage": Merchant.stage_entered_at,
+        "status": Merchant.status,
+        "created": Merchant.created_at,
+    }[sort]
+    # More days in the stage means an earlier entry.
+    down = descending != (sort == "days_in_stage")
+    return [col(column).desc() if down else col(column).asc(), col(Merchant.id).desc() if down else col(Merchant.id)]
+
+
+def _pipeline_rows(session: Session, query, now: datetime) -> list[dict]:
     return [
         {
             "id": merchant_id,
@@ -324,6 +353,114 @@ def pipeline(session: Session, actor: Actor, filters: PipelineFilter | None = No
 def not_archived():
     """SQL: the merchant is in the work lists (not archived)."""
     return col(Merchant.archived_at).is_(None)
+
+
+def _row_query():
+    owner = aliased(User)
+    # Plain columns, not Merchant objects: many rows load several times faster without the ORM.
+    return select(
+        Merchant.id,
+        Merchant.name,
+        Merchant.current_stage,
+        Merchant.progress,
+        owner.name,
+        Merchant.owner_id,
+        Merchant.status,
+        Merchant.stage_entered_at,
+        Merchant.last_activity_at,
+        Merchant.country,
+        Merchant.shop_platform,
+        Merchant.integration_mode,
+        Merchant.website,
+    ).outerjoin(owner, col(owner.id) == Merchant.owner_id)
+
+
+def pipeline(
+    session: Session,
+    actor: Actor,
+    filters: PipelineFilter | None = None,
+    *,
+    page: int = 1,
+    per_page: int | None = DEFAULT_PER_PAGE,
+    sort: str = "last_activity",
+    descending: bool = True,
+) -> PipelinePage:
+    """One page of visible merchants, filtered, searched and sorted in SQL, with the true total.
+
+    Three statements whatever the number of merchants: the stage SLAs, the page, and one count grouped by
+    status and stage. `per_page=None` returns every matching row (exports).
+    """
+    filters = filters or PipelineFilter()
+    now = clock.now()
+    rules = attention.load_rules(session)
+    conditions = _pipeline_conditions(actor, filters, rules, now)
+    page = max(1, int(page))
+    query = _row_query().where(*conditions).order_by(*_order(sort, descending))
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    rows = attention.flag_pipeline_rows(_pipeline_rows(session, query, now), rules, now)
+    by_status: dict[str, int] = {}
+    by_stage: dict[int, int] = {}
+    counts = select(Merchant.status, Merchant.current_stage, func.count()).where(*conditions)
+    for status, stage, count in session.exec(counts.group_by(Merchant.status, Merchant.current_stage)):
+        by_status[status] = by_status.get(status, 0) + count
+        by_stage[stage] = by_stage.get(stage, 0) + count
+    return PipelinePage(rows, sum(by_status.values()), page, per_page, by_status, by_stage)
+
+
+@dataclass
+class BoardColumn:
+    """One stage of the board: how many matching merchants are in it, and the cards of the longest waiting."""
+
+    stage: int
+    total: int
+    cards: list[dict]
+
+
+def board(
+    session: Session, actor: Actor, filters: PipelineFilter | None = None, per_stage: int = 12
+) -> list[BoardColumn]:
+    """One column per stage (and one for live merchants), each with its true count and a few cards.
+
+    Without a status filter the board shows the work in progress: active merchants in the stages (those
+    longest in their stage first, the late ones on top) and launched merchants in the live column (the
+    newest first). Three statements at any size: the SLAs, one count, and one UNION of a few rows per
+    stage (each an index range on stage and time entered).
+    """
+    filters = filters or PipelineFilter()
+    if not filters.statuses:
+        filters = replace(filters, statuses=("active", "launched"))
+    now = clock.now()
+    rules = attention.load_rules(session)
+    conditions = _pipeline_conditions(actor, filters, rules, now)
+    live = len(default_process().stages)
+    parts = [
+        _row_query()
+        .where(*conditions, Merchant.current_stage == index)
+        .order_by(
+            col(Merchant.stage_entered_at).desc() if index == live else col(Merchant.stage_entered_at),
+            col(Merchant.id),
+        )
+        .limit(per_stage)
+        .subquery(f"stage_{index}")
+        for index in range(live + 1)
+    ]
+    cards = _pipeline_rows(session, union_all(*(select(part) for part in parts)), now)
+    attention.flag_pipeline_rows(cards, rules, now)
+    totals = dict(
+        session.exec(
+            select(Merchant.current_stage, func.count()).where(*conditions).group_by(Merchant.current_stage)
+        ).all()
+    )
+    columns = []
+    for index in range(live + 1):
+        # Longest in the stage first; in the live column the newest launches first.
+        chosen = sorted(
+            (card for card in cards if card["stage"] == index),
+            key=lambda card: (card["days_in_stage"] if index == live else -card["days_in_stage"], card["id"]),
+        )
+        columns.append(BoardColumn(index, totals.get(index, 0), chosen))
+    return columns
 
 
 def has_merchants(session: Session) -> bool:

@@ -7,18 +7,19 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal
+from sqlalchemy import Integer, and_, case, cast, func, not_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import HistoryEvent, Merchant, User
+from models import HistoryEvent, Merchant, StageStay, User
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_staff
 from onboarding.core.errors import ValidationError
-from onboarding.core.sql_functions import days_between, json_int
+from onboarding.core.sql_functions import days_between
 from onboarding.process import merchants
 from onboarding.process.definition import default_process
 from onboarding.reports import attention
+from onboarding.reports.cache import BriefCache
 
 SUBMITTED = ("submitted", "resubmitted")
 DEFAULT_WEEKS = 12
@@ -171,32 +172,20 @@ def funnel(session: Session, conditions: list) -> list[dict]:
     return rows[::-1]
 
 
-def _of_filtered_merchants(query, conditions: list):
-    """History rows of the merchants `conditions` select (no join at all when nothing is filtered)."""
+def _of_filtered_merchants(query, conditions: list, column=HistoryEvent.merchant_id):
+    """Rows of the merchants `conditions` select (no join at all when nothing is filtered)."""
     if not conditions:
         return query
-    return query.join(Merchant, col(Merchant.id) == HistoryEvent.merchant_id).where(*conditions)
+    return query.join(Merchant, col(Merchant.id) == column).where(*conditions)
 
 
 def time_in_stage(session: Session, conditions: list) -> list[dict]:
-    """Per stage, the distribution of days merchants spent in it (completed stays, from the history)."""
-    order = (HistoryEvent.created_at, HistoryEvent.id)
-    stays = select(
-        HistoryEvent.action,
-        json_int(HistoryEvent.detail, literal("previous")).label("stage"),
-        HistoryEvent.created_at.label("left_at"),
-        func.lag(HistoryEvent.created_at)
-        .over(partition_by=HistoryEvent.merchant_id, order_by=order)
-        .label("entered_at"),
-    ).where(col(HistoryEvent.action).in_(("merchant_created", "stage_entered")))
-    stays = _of_filtered_merchants(stays, conditions).subquery("stays")
-    bucket = _tenths(days_between(stays.c.entered_at, stays.c.left_at))
+    """Per stage, the distribution of days merchants spent in it (completed stays, recorded as stages change)."""
+    bucket = _tenths(StageStay.days)
+    query = select(StageStay.stage_index, bucket, func.count())
+    query = _of_filtered_merchants(query, conditions, StageStay.merchant_id).group_by(StageStay.stage_index, bucket)
     per_stage: dict[int, list] = {}
-    for stage, tenth, count in session.exec(
-        select(stays.c.stage, bucket, func.count())
-        .where(stays.c.action == "stage_entered", stays.c.entered_at.is_not(None), stays.c.stage.is_not(None))
-        .group_by(stays.c.stage, bucket)
-    ):
+    for stage, tenth, count in session.exec(query):
         per_stage.setdefault(stage, []).append((tenth, count))
     rows = []
     for stage in default_process().stages:
@@ -247,7 +236,7 @@ def weekly(session: Session, conditions: list, filters: AnalyticsFilter, now: da
 def workload(session: Session, conditions: list, rules: attention.Rules, now: datetime) -> list[dict]:
     """Per support owner: active merchants, who holds the ball for them, and how many are late or idle."""
     active = [Merchant.status == "active", *conditions]
-    waiting = attention.waiting_on(*active)
+    on_merchant, on_support = attention.waiting_flags()
     owner = aliased(User)
 
     def count(condition):
@@ -258,14 +247,13 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
             Merchant.owner_id,
             owner.name,
             func.count(),
-            count(waiting.c.on_support == 1),
-            count(and_(waiting.c.on_merchant == 1, waiting.c.on_support == 0)),
+            count(on_support),
+            count(and_(on_merchant, not_(on_support))),
             count(attention.over_sla(rules, now)),
             count(attention.idle(rules, now)),
         )
         .select_from(Merchant)
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
-        .outerjoin(waiting, waiting.c.merchant_id == Merchant.id)
         .where(*active)
         .group_by(Merchant.owner_id, owner.name)
     )
@@ -274,48 +262,49 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
             "owner_id": owner_id,
             "owner": name,
             "active": total,
-            "waiting_on_support": on_support,
-            "waiting_on_merchant": on_merchant,
+            "waiting_on_support": on_support_count,
+            "waiting_on_merchant": on_merchant_count,
             "over_sla": late,
             "idle": quiet,
         }
-        for owner_id, name, total, on_support, on_merchant, late, quiet in session.exec(query)
+        for owner_id, name, total, on_support_count, on_merchant_count, late, quiet in session.exec(query)
     ]
     return sorted(rows, key=lambda row: (-row["active"], row["owner"] or ""))
 
 
 def rejections(session: Session, conditions: list) -> list[dict]:
     """Per merchant checklist item: submissions, rejections and the share rejected, worst first."""
-    submitted = col(HistoryEvent.action).in_(SUBMITTED)
-    query = select(
-        HistoryEvent.item_key,
-        func.sum(case((submitted, 1), else_=0)),
-        func.sum(case((HistoryEvent.action == "rejected", 1), else_=0)),
-    ).where(col(HistoryEvent.action).in_((*SUBMITTED, "rejected")), col(HistoryEvent.item_key).is_not(None))
-    query = _of_filtered_merchants(query, conditions).group_by(HistoryEvent.item_key)
+    # Grouped by (action, item) the rows come in the order of the (action, item) index: no sorting at all.
+    query = select(HistoryEvent.action, HistoryEvent.item_key, func.count()).where(
+        col(HistoryEvent.action).in_((*SUBMITTED, "rejected")), col(HistoryEvent.item_key).is_not(None)
+    )
+    query = _of_filtered_merchants(query, conditions).group_by(HistoryEvent.action, HistoryEvent.item_key)
+    sent: dict[str, int] = {}
+    refused: dict[str, int] = {}
+    for action, key, count in session.exec(query):
+        tally = refused if action == "rejected" else sent
+        tally[key] = tally.get(key, 0) + count
     process = default_process()
     known = {item.key: item for item in process.items if item.owner == "merchant"}
     rows = [
         {
             "item_key": key,
             "stage": known[key].stage_index,
-            "submissions": int(sent),
-            "rejections": int(refused),
-            "rate": round(refused / sent, 4),
+            "submissions": count,
+            "rejections": refused.get(key, 0),
+            "rate": round(refused.get(key, 0) / count, 4),
         }
-        for key, sent, refused in session.exec(query)
-        if key in known and sent
+        for key, count in sent.items()
+        if key in known and count
     ]
     return sorted(rows, key=lambda row: (-row["rate"], -row["rejections"], row["item_key"]))
 
 
-def report(
-    session: Session, actor: Actor, filters: AnalyticsFilter | None = None, now: datetime | None = None
-) -> Report:
-    """Every figure of the Analytics page for `filters`, in a fixed number of queries."""
-    require_staff(actor)
-    filters = (filters or AnalyticsFilter()).checked()
-    now = now or clock.now()
+CACHE_SECONDS = 60.0  # figures may be this old; every filter choice has its own entry
+_reports = BriefCache(CACHE_SECONDS)
+
+
+def _build(session: Session, filters: AnalyticsFilter, now: datetime) -> Report:
     rules = attention.load_rules(session)
     conditions = merchant_conditions(filters)
     return Report(
@@ -326,3 +315,19 @@ def report(
         workload=workload(session, conditions, rules, now),
         rejections=rejections(session, conditions),
     )
+
+
+def report(
+    session: Session, actor: Actor, filters: AnalyticsFilter | None = None, now: datetime | None = None
+) -> Report:
+    """Every figure of the Analytics page for `filters`, in a fixed number of queries.
+
+    Without an explicit `now`, a report is kept for CACHE_SECONDS per database and filter, so people
+    switching filters back and forth do not recompute it.
+    """
+    require_staff(actor)
+    filters = (filters or AnalyticsFilter()).checked()
+    if now is not None:
+        return _build(session, filters, now)
+    key = (str(session.get_bind().url), filters)
+    return _reports.get_or_build(key, lambda: _build(session, filters, clock.now()))

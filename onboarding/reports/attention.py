@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, false, func, or_
+from sqlalchemy import and_, case, false, func, literal, not_, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -11,9 +11,12 @@ from models import ChecklistItem, Merchant, User
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_staff
 from onboarding.core.config import get_settings
+from onboarding.core.errors import ValidationError
+from onboarding.core.sql_functions import days_between
 from onboarding.process.definition import default_process
 from onboarding.process.sla import stage_slas
 from onboarding.process.transitions import COMPLETE, MERCHANT_TURN
+from onboarding.reports.cache import BriefCache
 
 # Merchant facts an item condition reads, as SQL (mirrors process.CONDITIONS).
 CONDITION_SQL = {
@@ -71,29 +74,26 @@ def _applies():
     )
 
 
-def waiting_on(*conditions):
-    """Subquery: per merchant, whether the merchant and/or support owns an open item of the current stage."""
+def waiting_flags():
+    """SQL, per Merchant row: (the merchant must act, support must act) on the open required items of its stage.
+
+    Correlated EXISTS on the (merchant, stage) index: a few index probes per merchant asked about, so a page
+    or an aggregate costs the same whatever the size of the checklist table.
+    """
     process = default_process()
     merchant_keys = [item.key for item in process.items if item.owner == "merchant"]
     required_keys = [item.key for item in process.items if item.required]
     merchant_turn = and_(col(ChecklistItem.item_key).in_(merchant_keys), col(ChecklistItem.status).in_(MERCHANT_TURN))
-    return (
-        select(
-            ChecklistItem.merchant_id,
-            func.max(case((merchant_turn, 1), else_=0)).label("on_merchant"),
-            func.max(case((merchant_turn, 0), else_=1)).label("on_support"),
-        )
-        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
-        .where(
-            ChecklistItem.stage_index == Merchant.current_stage,
-            col(ChecklistItem.status).not_in(COMPLETE),
-            col(ChecklistItem.item_key).in_(required_keys),
-            _applies(),
-            *conditions,
-        )
-        .group_by(ChecklistItem.merchant_id)
-        .subquery("waiting")
+    open_items = (
+        ChecklistItem.merchant_id == Merchant.id,
+        ChecklistItem.stage_index == Merchant.current_stage,
+        col(ChecklistItem.status).not_in(COMPLETE),
+        col(ChecklistItem.item_key).in_(required_keys),
+        _applies(),
     )
+    on_merchant = select(ChecklistItem.id).where(*open_items, merchant_turn).exists()
+    on_support = select(ChecklistItem.id).where(*open_items, not_(merchant_turn)).exists()
+    return on_merchant, on_support
 
 
 def waiting_label(on_merchant, on_support) -> str:
@@ -106,13 +106,135 @@ def _days(since: datetime, now: datetime) -> float:
     return (now - since).total_seconds() / 86400
 
 
-def needs_attention(session: Session, actor: Actor, now: datetime | None = None) -> list[dict]:
-    """Active merchants past their stage SLA or idle, most overdue first, with the reason and who must act."""
+@dataclass(frozen=True)
+class AttentionFilter:
+    """What Needs attention narrows by: owners (None = unassigned) and who must act."""
+
+    owner_ids: tuple[int | None, ...] = ()
+    waiting: tuple[str, ...] = ()
+
+
+@dataclass
+class AttentionPage:
+    """One page of flagged merchants, the true totals, and headline counts over every flagged merchant."""
+
+    rows: list[dict]
+    total: int
+    flagged: int
+    over_sla: int
+    waiting_support: int
+    waiting_merchant: int
+    page: int
+    per_page: int | None
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching merchants fill (at least one)."""
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+def _later(first, second):
+    """SQL: the larger of two numbers (NULL counts as smaller), on SQLite and PostgreSQL alike."""
+    return case((first > second, first), else_=second)
+
+
+def overdue_days(rules: Rules, now: datetime):
+    """SQL: days past the SLA or past the idle threshold, whichever is more (what "most overdue" sorts by)."""
+    moment = literal(now, type_=Merchant.__table__.c.stage_entered_at.type)
+    sla = case(rules.sla_days, value=Merchant.current_stage, else_=None)
+    late = days_between(Merchant.stage_entered_at, moment) - sla
+    quiet = days_between(Merchant.last_activity_at, moment) - rules.idle_days
+    return _later(late, quiet)
+
+
+def _waiting_condition(on_merchant, on_support, labels: tuple[str, ...]):
+    by_label = {
+        "merchant": and_(on_merchant, ~on_support),
+        "support": and_(on_support, ~on_merchant),
+        "both": and_(on_merchant, on_support),
+        "nobody": and_(~on_merchant, ~on_support),
+    }
+    return or_(false(), *(by_label[label] for label in labels))
+
+
+def _flagged(rules: Rules, now: datetime):
+    """SQL: over SLA or idle, and in the work lists (archived merchants are left out)."""
+    return and_(or_(over_sla(rules, now), idle(rules, now)), col(Merchant.archived_at).is_(None))
+
+
+COUNTS_CACHE_SECONDS = 60.0
+_counts = BriefCache(COUNTS_CACHE_SECONDS)
+
+
+def _headline(session: Session, rules: Rules, now: datetime, chosen: list) -> tuple[int, int, int, int, int]:
+    """(matching the filters, flagged, over SLA, support must act, merchant must act), in one statement."""
+    on_merchant, on_support = waiting_flags()
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.exec(
+        select(
+            count(and_(true(), *chosen)),
+            func.count(),
+            count(over_sla(rules, now)),
+            count(on_support),
+            count(on_merchant),
+        )
+        .select_from(Merchant)
+        .where(_flagged(rules, now))
+    ).one()
+    return tuple(int(value) for value in row)
+
+
+def needs_attention(
+    session: Session,
+    actor: Actor,
+    filters: AttentionFilter | None = None,
+    page: int = 1,
+    per_page: int | None = 50,
+    now: datetime | None = None,
+) -> AttentionPage:
+    """Active merchants past their stage SLA or idle, most overdue first, with the reason and who must act.
+
+    Sorted, filtered and paged in SQL in three statements at any size (SLAs, counts, the page). Without an
+    explicit `now` the counts are kept for COUNTS_CACHE_SECONDS per database and filter; the rows are always fresh.
+    """
     require_staff(actor)
+    filters = filters or AttentionFilter()
+    if not set(filters.waiting) <= set(WAITING_LABELS):
+        raise ValidationError("error.bad_choice_field", field="waiting_on")
+    explicit = now is not None
     now = now or clock.now()
     rules = load_rules(session)
-    flagged = or_(over_sla(rules, now), idle(rules, now))
-    waiting = waiting_on(flagged)
+    flagged = _flagged(rules, now)
+    on_merchant, on_support = waiting_flags()
+    chosen = []
+    owners = [owner_id for owner_id in filters.owner_ids if owner_id is not None]
+    if filters.owner_ids:
+        chosen.append(
+            or_(
+                col(Merchant.owner_id).in_(owners),
+                *([col(Merchant.owner_id).is_(None)] if None in filters.owner_ids else []),
+            )
+        )
+    if filters.waiting:
+        chosen.append(_waiting_condition(on_merchant, on_support, filters.waiting))
+    if explicit:
+        counts = _headline(session, rules, now, chosen)
+    else:
+        key = (str(session.get_bind().url), filters)
+        counts = _counts.get_or_build(key, lambda: _headline(session, rules, now, chosen))
+    total, flagged_count, late, support_count, merchant_count = counts
+    page = max(1, int(page))
+    # The page is chosen first, so who must act is worked out for its rows only.
+    overdue = overdue_days(rules, now).label("overdue")
+    chosen_page = (
+        select(Merchant.id, overdue).where(flagged, *chosen).order_by(overdue.desc(), Merchant.name, Merchant.id)
+    )
+    if per_page is not None:
+        chosen_page = chosen_page.limit(per_page).offset((page - 1) * per_page)
+    chosen_page = chosen_page.subquery("chosen")
     owner = aliased(User)
     query = (
         select(
@@ -123,22 +245,22 @@ def needs_attention(session: Session, actor: Actor, now: datetime | None = None)
             Merchant.last_activity_at,
             Merchant.owner_id,
             owner.name,
-            waiting.c.on_merchant,
-            waiting.c.on_support,
+            on_merchant,
+            on_support,
         )
+        .join(chosen_page, chosen_page.c.id == Merchant.id)
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
-        .outerjoin(waiting, waiting.c.merchant_id == Merchant.id)
-        .where(flagged, col(Merchant.archived_at).is_(None))
+        .order_by(chosen_page.c.overdue.desc(), Merchant.name, Merchant.id)
     )
     rows = []
-    for merchant_id, name, stage, entered, active_at, owner_id, owner_name, on_merchant, on_support in session.exec(
+    for merchant_id, name, stage, entered, active_at, owner_id, owner_name, merchant_acts, support_acts in session.exec(
         query
     ):
         in_stage, quiet = _days(entered, now), _days(active_at, now)
         sla = rules.sla_for(stage)
         sla_over = in_stage - sla if sla is not None and in_stage > sla else None
         idle_over = quiet - rules.idle_days if quiet > rules.idle_days else None
-        overdue = max(value for value in (sla_over, idle_over) if value is not None)
+        overdue_value = max((value for value in (sla_over, idle_over) if value is not None), default=0)
         rows.append(
             {
                 "id": merchant_id,
@@ -152,12 +274,11 @@ def needs_attention(session: Session, actor: Actor, now: datetime | None = None)
                 "days_over_sla": round(sla_over, 1) if sla_over is not None else 0,
                 "days_idle": int(quiet),
                 "idle": idle_over is not None,
-                "waiting_on": waiting_label(on_merchant, on_support),
-                "overdue_days": round(overdue, 2),
+                "waiting_on": waiting_label(merchant_acts, support_acts),
+                "overdue_days": round(overdue_value, 2),
             }
         )
-    rows.sort(key=lambda row: (-row["overdue_days"], row["name"]))
-    return rows
+    return AttentionPage(rows, total, flagged_count, late, support_count, merchant_count, page, per_page)
 
 
 def flag_pipeline_rows(rows: list[dict], rules: Rules, now: datetime | None = None) -> list[dict]:

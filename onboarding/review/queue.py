@@ -1,12 +1,33 @@
-"""The review queue: every submitted merchant item across merchants, oldest first."""
+"""The review queue: submitted merchant items grouped by merchant, oldest first, paged and filtered in SQL."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from sqlalchemy import distinct, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import ChecklistItem, Merchant, Submission
-from onboarding.core.access import Actor, require_staff
+from models import ChecklistItem, Merchant, Submission, User
+from onboarding.core import clock
+from onboarding.core.access import Actor, require_merchant_access, require_staff
+from onboarding.core.errors import DomainError, ValidationError
+from onboarding.process import checklist
+from onboarding.process.definition import default_process
+
+AGES = (0, 1, 3, 7, 14)  # "waiting at least N days" choices
+DEFAULT_PER_PAGE = 10
+MAX_BULK = 200
+MAX_SEARCH = 200
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the review queue narrows by: my merchants, a merchant's name, checklist items, minimum age."""
+
+    mine: bool = False
+    merchant: str = ""
+    item_keys: tuple[str, ...] = ()
+    min_days: int = 0
 
 
 @dataclass
@@ -22,28 +43,175 @@ class QueueEntry:
     submission: Submission | None
 
 
-def waiting(session: Session, actor: Actor, limit: int = 200) -> list[QueueEntry]:
-    """Submitted items, oldest submission first, in two queries."""
-    require_staff(actor)
-    rows = session.exec(
-        select(ChecklistItem, Merchant.name)
-        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
-        .where(
-            ChecklistItem.status == "submitted",
-            col(ChecklistItem.retired_at).is_(None),  # removed from the process file
-            col(Merchant.archived_at).is_(None),
+@dataclass
+class MerchantGroup:
+    """A merchant with submitted items waiting: who owns it, since when it waits, and the items."""
+
+    merchant_id: int
+    merchant_name: str
+    owner_name: str | None
+    stage: int
+    oldest: datetime | None
+    waiting: int
+    entries: list[QueueEntry] = field(default_factory=list)
+
+
+@dataclass
+class QueuePage:
+    """One page of merchant groups and the true totals of what the filters match."""
+
+    groups: list[MerchantGroup]
+    items: int
+    merchants: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching merchants fill (at least one)."""
+        return max(1, -(-self.merchants // self.per_page))
+
+
+def reviewable_items() -> list[str]:
+    """The checklist items merchants hand evidence in for (the item filter's choices), in process order."""
+    return [item.key for item in default_process().items if item.owner == "merchant"]
+
+
+def _conditions(actor: Actor, filters: QueueFilter, now: datetime) -> list:
+    if filters.min_days not in AGES:
+        raise ValidationError("error.bad_choice_field", field="age")
+    unknown = set(filters.item_keys) - set(reviewable_items())
+    if unknown:
+        raise ValidationError("error.bad_choice_field", field="item")
+    conditions = [
+        ChecklistItem.status == "submitted",
+        col(ChecklistItem.retired_at).is_(None),  # removed from the process file
+        col(Merchant.archived_at).is_(None),
+    ]
+    if filters.mine:
+        conditions.append(Merchant.owner_id == actor.id)
+    text = filters.merchant.strip()[:MAX_SEARCH].lower()
+    if text:
+        conditions.append(func.lower(Merchant.name).contains(text, autoescape=True))
+    if filters.item_keys:
+        conditions.append(col(ChecklistItem.item_key).in_(filters.item_keys))
+    if filters.min_days:
+        conditions.append(ChecklistItem.submitted_at <= now - timedelta(days=filters.min_days))
+    return conditions
+
+
+def _entries(session: Session, conditions: list, merchant_ids: list[int], names: dict[int, str]) -> list[QueueEntry]:
+    """The submitted items of `merchant_ids` that match, oldest first, each with its newest submission."""
+    if not merchant_ids:
+        return []
+    items = list(
+        session.exec(
+            select(ChecklistItem)
+            .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
+            .where(*conditions, col(ChecklistItem.merchant_id).in_(merchant_ids))
+            .order_by(col(ChecklistItem.submitted_at), col(ChecklistItem.id))
         )
-        .order_by(col(ChecklistItem.submitted_at).asc(), col(ChecklistItem.id))
-        .limit(limit)
-    ).all()
-    item_ids = [item.id for item, _ in rows]
+    )
     latest: dict[int, Submission] = {}
-    if item_ids:
+    if items:
         for submission in session.exec(
-            select(Submission).where(col(Submission.item_id).in_(item_ids)).order_by(col(Submission.number))
+            select(Submission)
+            .where(col(Submission.item_id).in_([item.id for item in items]))
+            .order_by(col(Submission.number))
         ):
             latest[submission.item_id] = submission
     return [
-        QueueEntry(item.id, item.item_key, item.version, item.merchant_id, name, item.submitted_at, latest.get(item.id))
-        for item, name in rows
+        QueueEntry(
+            item.id,
+            item.item_key,
+            item.version,
+            item.merchant_id,
+            names.get(item.merchant_id, ""),
+            item.submitted_at,
+            latest.get(item.id),
+        )
+        for item in items
     ]
+
+
+def waiting_page(
+    session: Session,
+    actor: Actor,
+    filters: QueueFilter | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of merchants with submitted items (longest waiting first), in four statements at any size."""
+    require_staff(actor)
+    filters = filters or QueueFilter()
+    now = now or clock.now()
+    conditions = _conditions(actor, filters, now)
+    owner = aliased(User)
+    items, merchants = session.exec(
+        select(func.count(), func.count(distinct(ChecklistItem.merchant_id)))
+        .select_from(ChecklistItem)
+        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
+        .where(*conditions)
+    ).one()
+    page = min(max(1, int(page)), max(1, -(-merchants // per_page)))
+    oldest = func.min(ChecklistItem.submitted_at).label("oldest")
+    rows = session.exec(
+        select(ChecklistItem.merchant_id, Merchant.name, owner.name, Merchant.current_stage, oldest, func.count())
+        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
+        .outerjoin(owner, col(owner.id) == Merchant.owner_id)
+        .where(*conditions)
+        .group_by(ChecklistItem.merchant_id, Merchant.name, owner.name, Merchant.current_stage)
+        .order_by(oldest, ChecklistItem.merchant_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    groups = [MerchantGroup(*row) for row in rows]
+    names = {group.merchant_id: group.merchant_name for group in groups}
+    by_merchant: dict[int, list[QueueEntry]] = {}
+    for entry in _entries(session, conditions, list(names), names):
+        by_merchant.setdefault(entry.merchant_id, []).append(entry)
+    for group in groups:
+        group.entries = by_merchant.get(group.merchant_id, [])
+    return QueuePage(groups, items, merchants, page, per_page)
+
+
+def merchant_entries(
+    session: Session, actor: Actor, merchant_id: int, filters: QueueFilter | None = None, now: datetime | None = None
+) -> list[QueueEntry]:
+    """The submitted items of one merchant that match `filters` (a merchant's card redrawn alone)."""
+    require_staff(actor)
+    require_merchant_access(actor, merchant_id)
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        return []
+    conditions = _conditions(actor, filters or QueueFilter(), now or clock.now())
+    return _entries(session, conditions, [merchant_id], {merchant_id: merchant.name})
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk approval did: how many items were approved, and why the others were not."""
+
+    approved: int = 0
+    refused: list[tuple[int, DomainError]] = field(default_factory=list)
+
+
+def approve_many(session: Session, actor: Actor, items) -> BulkOutcome:
+    """Approve each (item id, version read) pair; one item changed meanwhile is reported, the others still go."""
+    require_staff(actor)
+    chosen = [(int(item_id), int(version)) for item_id, version in items]
+    if not chosen:
+        raise ValidationError("scale.bulk.none_selected")
+    if len(chosen) > MAX_BULK:
+        raise ValidationError("scale.bulk.too_many", limit=MAX_BULK)
+    outcome = BulkOutcome()
+    for item_id, version in chosen:
+        try:
+            checklist.approve(session, actor, item_id, version)
+        except DomainError as error:
+            session.rollback()
+            outcome.refused.append((item_id, error))
+        else:
+            outcome.approved += 1
+    return outcome
