@@ -44,7 +44,10 @@ def waiting(session, admin, merchant_input):
         ("Cairo", None, "public"),
     ):
         made[name] = create_merchant(
-            session, admin, dataclasses.replace(merchant_input, name=name, owner_id=owner, sandbox_account=sandbox)
+            session,
+            admin,
+            dataclasses.replace(merchant_input, name=name, owner_id=owner, sandbox_account=sandbox),
+            allow_duplicate=True,
         )
     _submit(session, made["Aurora"], "sandbox_account_type", "self_registered", 10)
     _submit(session, made["Aurora"], "sandbox_ids", "2024051500012345 / 2024051500012345001", 9)

@@ -27,7 +27,11 @@ def seven(session, admin, merchant_input):
     made = []
     for number, name in enumerate("ABCDEFG"):
         with clock.frozen_at(NOW + timedelta(days=number)):
-            made.append(create_merchant(session, admin, dataclasses.replace(merchant_input, name=f"{name} Shop")))
+            made.append(
+                create_merchant(
+                    session, admin, dataclasses.replace(merchant_input, name=f"{name} Shop"), allow_duplicate=True
+                )
+            )
     return made
 
 
@@ -55,7 +59,7 @@ def test_pipeline_sorts_in_the_database_and_refuses_unknown_orders(session, admi
 
 def test_pipeline_search_takes_percent_and_underscore_literally(session, admin, merchant_input):
     for name in ("100% Cotton", "Under_score Ltd", "Plain Goods"):
-        create_merchant(session, admin, dataclasses.replace(merchant_input, name=name))
+        create_merchant(session, admin, dataclasses.replace(merchant_input, name=name), allow_duplicate=True)
     assert [row["name"] for row in pipeline(session, admin, PipelineFilter(search="%")).rows] == ["100% Cotton"]
     assert [row["name"] for row in pipeline(session, admin, PipelineFilter(search="_")).rows] == ["Under_score Ltd"]
     assert pipeline(session, admin, PipelineFilter(search="COTTON")).total == 1
@@ -183,15 +187,17 @@ def test_leaving_a_stage_records_how_long_the_merchant_stayed(session, admin, me
 def test_the_migration_fills_stage_stays_from_the_history(tmp_path):
     from contextlib import nullcontext
 
+    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
     from sqlmodel import Session
 
-    from models.db import migrate
+    from models.db import alembic_config, migrate
     from tests.conftest import POSTGRES_URL, fresh_postgres_database
 
     with fresh_postgres_database() if POSTGRES_URL else nullcontext(f"sqlite:///{tmp_path / 'stays.db'}") as url:
-        migrate(url, "0005")
+        before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0015").down_revision
+        migrate(url, before)
         engine = create_engine(url, poolclass=NullPool)
         try:
             with Session(engine) as session:

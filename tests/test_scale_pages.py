@@ -116,7 +116,10 @@ def queue_data(session, admin, merchant_input):
     made = {}
     for name, owner, sandbox in (("Aurora", admin.id, "self_registered"), ("Berlin", li.id, "public")):
         made[name] = create_merchant(
-            session, admin, dataclasses.replace(merchant_input, name=name, owner_id=owner, sandbox_account=sandbox)
+            session,
+            admin,
+            dataclasses.replace(merchant_input, name=name, owner_id=owner, sandbox_account=sandbox),
+            allow_duplicate=True,
         )
     submissions = (
         ("Aurora", "sandbox_account_type", "self_registered", 10),
