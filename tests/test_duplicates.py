@@ -116,15 +116,15 @@ def test_archive_hides_a_merchant_from_the_work_lists_until_restored(session, ad
     assert refused.value.key == "error.archive_reason_required"
     archive.archive(session, admin, merchant.id, "Created twice by mistake")
 
-    assert pipeline(session, admin) == []
-    assert [row["id"] for row in pipeline(session, admin, PipelineFilter(archived=True))] == [merchant.id]
-    assert queue.waiting(session, admin) == []
-    assert all(row["id"] != merchant.id for row in attention.needs_attention(session, admin))
+    assert pipeline(session, admin).rows == []
+    assert [row["id"] for row in pipeline(session, admin, PipelineFilter(archived=True)).rows] == [merchant.id]
+    assert queue.waiting_page(session, admin).items == 0
+    assert all(row["id"] != merchant.id for row in attention.needs_attention(session, admin).rows)
     assert merchants.merchant_view(session, admin, merchant.id).merchant.archived_reason == "Created twice by mistake"
 
     archive.restore(session, admin, merchant.id)
-    assert [row["id"] for row in pipeline(session, admin)] == [merchant.id]
-    assert len(queue.waiting(session, admin)) == 1
+    assert [row["id"] for row in pipeline(session, admin).rows] == [merchant.id]
+    assert queue.waiting_page(session, admin).items == 1
     actions = session.exec(select(HistoryEvent.action).where(HistoryEvent.merchant_id == merchant.id)).all()
     assert "archived" in actions and "unarchived" in actions
 
@@ -169,7 +169,7 @@ def test_merge_moves_users_evidence_comments_and_history_into_the_kept_merchant(
     assert kept_actions.count("merchant_created") == 2 and "merchant_merged" in kept_actions
     gone = session.get(Merchant, duplicate.id)
     assert gone.archived_at is not None and gone.merged_into_id == kept.id
-    assert [row["id"] for row in pipeline(session, admin)] == [kept.id]
+    assert [row["id"] for row in pipeline(session, admin).rows] == [kept.id]
     with pytest.raises(ValidationError) as refused:
         archive.restore(session, admin, duplicate.id)
     assert refused.value.key == "error.merged_cannot_restore"

@@ -126,7 +126,8 @@ def test_a_merchant_in_the_changed_stage_can_hand_the_new_item_in(session, admin
     assert view.derived.stages[docking.index].total == len(docking.items)
     checklist.submit(session, merchant_user(merchant), new.id, new.version, "https://shop.example.com/refunds")
     assert item(session, merchant, NEW_KEY).status == "submitted"
-    assert any(entry.item_key == NEW_KEY for entry in queue.waiting(session, admin))
+    waiting = [entry for group in queue.waiting_page(session, admin).groups for entry in group.entries]
+    assert any(entry.item_key == NEW_KEY for entry in waiting)
 
 
 def test_a_new_item_in_a_completed_stage_is_waived_and_support_can_reopen_it(
@@ -163,7 +164,8 @@ def test_a_removed_item_is_retired_with_its_history_and_comes_back_when_restored
     assert retired.retired_at is not None and retired.status == "submitted"
     assert session.exec(select(Submission).where(Submission.item_id == retired.id)).all(), "evidence is kept"
     assert "integration_mode" not in {entry.key for entry in merchants.merchant_view(session, admin, merchant.id).items}
-    assert all(entry.item_key != "integration_mode" for entry in queue.waiting(session, admin))
+    waiting = [entry for group in queue.waiting_page(session, admin).groups for entry in group.entries]
+    assert all(entry.item_key != "integration_mode" for entry in waiting)
     update = session.exec(select(HistoryEvent).where(HistoryEvent.action == "process_updated")).one()
     assert detail_of(update)["retired"] == "integration_mode"
     with pytest.raises(Exception) as refused:
