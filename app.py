@@ -1,6 +1,10 @@
 """Entry point: HTTP routes beside the UI (st.App), and navigation built by role."""
 
+import re
 from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -11,6 +15,9 @@ from web import routes
 # Streamlit's older page discovery would run a file of pages/ alone on the first request to its URL and list every
 # file there in the sidebar (streamlit/streamlit issues 9624, 8860); the role-built navigation below is the only one.
 PagesManager.uses_pages_directory = False
+# The favicon is a file of the app: a Material icon would be fetched from an outside font host.
+ICON = Path(__file__).resolve().parent / "ui" / "icon.svg"
+PAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @asynccontextmanager
@@ -75,13 +82,54 @@ def _pages(actor, t) -> dict:
     return {t("nav.section_work"): work, t("nav.section_tools"): tools}
 
 
+def _requested_page() -> str:
+    """The page name the browser's address asks for ("" for the app's root)."""
+    url = st.context.url or ""
+    path = urlsplit(url).path
+    base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = path[len(base) :] if base != "/" and path.startswith(base) else path
+    return path.strip("/")
+
+
+def _no_such_page(home) -> None:
+    """What a signed-in user sees at an address that is no page of theirs (without naming other roles' pages)."""
+    from ui.context import t
+
+    st.title(t("ux.no_page_title"))
+    st.info(t("ux.no_page_body"), icon=":material/explore_off:")
+    st.page_link(home, label=t("ux.no_page_home"), icon=":material/home:")
+
+
+def _every_address(pages: dict, actor, t) -> dict:
+    """The role's pages plus one hidden page at the address asked for when the role has no page there.
+
+    Signed out, that page is the sign-in form (which returns to the address afterwards); signed in, a short
+    notice. So Streamlit never shows its own "Page not found" dialog, and a shared link survives sign-in.
+    """
+    requested = _requested_page()
+    every = [page for section in pages.values() for page in section]
+    # the home page answers at "/" but keeps its own name too, which no other page may take
+    known = {getattr(page, "_url_path", page.url_path) for page in every} | {page.url_path for page in every}
+    if not requested or requested in known or not PAGE_NAME.fullmatch(requested):
+        return pages
+    if actor is None:
+        stand_in = st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path=requested, visibility="hidden")
+    else:
+        home = next((page for page in every if page.url_path == ""), every[0])
+        notice = partial(_no_such_page, home)
+        stand_in = st.Page(notice, title=t("ux.no_page_title"), url_path=requested, visibility="hidden")
+    first = next(iter(pages))
+    return {**pages, first: [*pages[first], stand_in]}
+
+
 def main() -> None:
     from onboarding.core.i18n import LANGUAGES
     from ui.context import current_actor, language, sign_out, t
 
-    st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
+    st.set_page_config(page_title="PingPong Onboarding", page_icon=str(ICON), layout="wide")
     actor = current_actor()
-    navigation = st.navigation(_pages(actor, t))
+    pages = _every_address(_pages(actor, t), actor, t)
+    navigation = st.navigation(pages, position="hidden" if actor is None else "sidebar")
     with st.sidebar:
         if actor is not None:
             st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))

@@ -1,17 +1,44 @@
 """HTTP routes of sign-in: POST /auth/login, /auth/logout and /auth/accept-invite (cookies need real responses)."""
 
 import html
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from onboarding.accounts import auth, invitations
+from onboarding.accounts import auth, invitations, typed_input
 from onboarding.core import database
 from onboarding.core.config import get_settings
 from onboarding.core.errors import DomainError
 from onboarding.core.i18n import translate
+
+# Where sign-in may send the browser back to: "/" or one page of this app, with its query; never another site.
+LOCAL_PAGE = re.compile(r"/[A-Za-z0-9_-]{0,64}(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]{0,2000})?")
+
+
+def local_page(value) -> str:
+    """`value` if it is the address of a page of this app, else "/"."""
+    value = str(value or "")
+    return value if LOCAL_PAGE.fullmatch(value) else "/"
+
+
+def with_query(path: str, **params) -> str:
+    """`path` with `params` added to its query."""
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(params)}"
+
+
+def _remember_typed(response: Response, request: Request, **values: str) -> None:
+    response.set_cookie(
+        typed_input.COOKIE,
+        typed_input.encode(**values),
+        max_age=typed_input.SECONDS,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _set_cookie(response: Response, request: Request, token: str) -> None:
@@ -34,6 +61,7 @@ async def login(request: Request) -> Response:
     """Check e-mail and password; success sets the session cookie and redirects to the app."""
     form = await request.form()
     email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1024]
+    back_to = local_page(form.get("next"))
     from starlette.concurrency import run_in_threadpool
 
     def attempt():
@@ -52,9 +80,12 @@ async def login(request: Request) -> Response:
             status_code=429,
         )
     except auth.LoginFailed:
-        return RedirectResponse("/?login=failed", status_code=303)
-    response = RedirectResponse("/", status_code=303)
+        refused = RedirectResponse(with_query(back_to, login="failed"), status_code=303)
+        _remember_typed(refused, request, email=email)
+        return refused
+    response = RedirectResponse(back_to, status_code=303)
     _set_cookie(response, request, signed_in.token)
+    response.delete_cookie(typed_input.COOKIE, path="/")
     return response
 
 
@@ -81,8 +112,14 @@ async def accept_invite(request: Request) -> Response:
     form = await request.form()
     token = str(form.get("token", ""))[:200]
     name, password = str(form.get("full_name", ""))[:200], str(form.get("password", ""))[:1024]
-    if password != str(form.get("password_again", ""))[:1024]:
-        return RedirectResponse(f"/?invite={quote(token)}&error=passwords_differ", status_code=303)
+    problems = invitations.acceptance_problems(name, password, str(form.get("password_again", ""))[:1024])
+    if problems:
+        refused = RedirectResponse(
+            "/?" + urlencode([("invite", token), *((f"error_{field}", e.key) for field, e in problems.items())]),
+            status_code=303,
+        )
+        _remember_typed(refused, request, full_name=name)
+        return refused
 
     def use():
         with database.session() as session:
@@ -92,9 +129,14 @@ async def accept_invite(request: Request) -> Response:
     try:
         session_token = await run_in_threadpool(use)
     except DomainError as error:
-        return RedirectResponse(f"/?invite={quote(token)}&error={quote(error.key.split('.', 1)[-1])}", status_code=303)
+        refused = RedirectResponse(
+            f"/?invite={quote(token)}&error={quote(error.key.split('.', 1)[-1])}", status_code=303
+        )
+        _remember_typed(refused, request, full_name=name)
+        return refused
     response = RedirectResponse("/", status_code=303)
     _set_cookie(response, request, session_token)
+    response.delete_cookie(typed_input.COOKIE, path="/")
     return response
 
 

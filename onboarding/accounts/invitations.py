@@ -8,12 +8,13 @@ from email.message import EmailMessage
 from sqlmodel import Session, col, select
 
 from models import Invitation, Merchant, User
-from onboarding.accounts import auth
+from onboarding.accounts import auth, passwords
 from onboarding.accounts.passwords import hash_password
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_merchant_access, require_staff
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.core.field_checks import collect, require
 from onboarding.core.validation import validate_email
 from onboarding.process import history
 
@@ -87,6 +88,11 @@ def find_open(session: Session, token: str | None) -> Invitation:
     if _aware(invitation.expires_at) < clock.now():
         raise ValidationError("error.invitation_expired")
     return invitation
+
+
+def acceptance_problems(name: str, password: str, again: str) -> dict[str, ValidationError]:
+    """Everything wrong with what an invitee typed, by form field (name, password, repeated password)."""
+    return collect({"full_name": lambda: require(name, "contact_name")}) | passwords.problems(password, again)
 
 
 def accept(session: Session, token: str, name: str, password: str) -> User:

@@ -4,6 +4,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from onboarding.core.errors import ValidationError
+from onboarding.core.field_checks import collect
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -19,6 +20,19 @@ def check_rules(password: str) -> str:
     if len(password) > MAX_LENGTH:
         raise ValidationError("error.password_too_long", maximum=MAX_LENGTH)
     return password
+
+
+def check_repeated(password: str, again: str) -> None:
+    """Refuse a repeated password that differs from the first."""
+    if password != again:
+        raise ValidationError("error.passwords_differ")
+
+
+def problems(password: str, again: str) -> dict[str, ValidationError]:
+    """What is wrong with a new password and its repetition, by field ("password", "password_again")."""
+    return collect(
+        {"password": lambda: check_rules(password), "password_again": lambda: check_repeated(password, again)}
+    )
 
 
 def hash_password(password: str) -> str:

@@ -3,11 +3,12 @@
 from sqlmodel import Session, col, select
 
 from models import Merchant, User
-from onboarding.accounts import auth
-from onboarding.accounts.passwords import hash_password
+from onboarding.accounts import auth, passwords
+from onboarding.accounts.passwords import check_rules, hash_password
 from onboarding.core import clock
 from onboarding.core.access import ROLES, Actor, require_admin
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.core.field_checks import collect, require
 from onboarding.core.i18n import LANGUAGES
 from onboarding.core.validation import validate_email
 from onboarding.process import history
@@ -65,6 +66,38 @@ def create_user(
     history.record(session, actor, "user_created", merchant_id if role == "merchant" else None, email=email, role=role)
     session.commit()
     return user
+
+
+def new_user_problems(
+    session: Session, actor: Actor, email: str, role: str, password: str | None, merchant_id: int | None = None
+) -> dict[str, ValidationError]:
+    """Everything wrong with a new account's input, by form field (email, role, merchant, password)."""
+    require_admin(actor)
+
+    def email_free() -> None:
+        address = validate_email(email, field="email").lower()
+        if session.exec(select(User.id).where(User.email == address)).first() is not None:
+            raise ValidationError("error.email_taken")
+
+    def known_role() -> None:
+        if role not in ROLES:
+            raise ValidationError("error.bad_role")
+
+    return collect(
+        {
+            "email": email_free,
+            "role": known_role,
+            "merchant": lambda: _check_merchant(session, role, merchant_id) if role in ROLES else None,
+            "password": lambda: check_rules(password) if password is not None else None,
+        }
+    )
+
+
+def first_admin_problems(email: str, name: str, password: str, again: str) -> dict[str, ValidationError]:
+    """Everything wrong with the first-admin form, by field (name, email, password, repeated password)."""
+    return collect(
+        {"name": lambda: require(name, "contact_name"), "email": lambda: validate_email(email, field="email")}
+    ) | passwords.problems(password, again)
 
 
 def _check_merchant(session: Session, role: str, merchant_id: int | None) -> None:
