@@ -313,7 +313,8 @@ def seed(session: Session, actor: Actor | None = None, seed_value: int = 7) -> i
         if len(todo) < len(items):
             _leave_waiting(session, owner_actor, contact_actor, merchant, items[len(todo)], rng, now, idle_days)
         if status in ("on_hold", "withdrawn"):
-            with clock.frozen_at(now - timedelta(days=idle_days, hours=-1)):
+            # an hour before the merchant went quiet, so never later than now
+            with clock.frozen_at(now - timedelta(days=idle_days, hours=1)):
                 merchants.change_status(
                     session,
                     owner_actor,
