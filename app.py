@@ -124,10 +124,12 @@ def _every_address(pages: dict, actor, t) -> dict:
 
 def main() -> None:
     from onboarding.core.i18n import LANGUAGES
+    from ui import house_style
     from ui.context import current_actor, language, sign_out, t
 
     st.set_page_config(page_title="PingPong Onboarding", page_icon=str(ICON), layout="wide")
     actor = current_actor()
+    house_style.apply(language())
     pages = _every_address(_pages(actor, t), actor, t)
     navigation = st.navigation(pages, position="hidden" if actor is None else "sidebar")
     with st.sidebar:

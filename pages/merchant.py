@@ -6,12 +6,13 @@ import streamlit as st
 from onboarding.accounts import invitations
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.i18n import pick
-from onboarding.process import archive, checklist, comments, merchants
+from onboarding.process import archive, checklist, comments, deadlines, merchants, sla
 from onboarding.process.definition import default_process
 from onboarding.process.history import detail_of
 from onboarding.reports import exports
 from ui.checklist import confirm_dialog, render_conversation, render_item, render_stepper, run_action
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
+from ui.stage_clock import render_stage_clock, stage_choice
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -33,7 +34,9 @@ def _choose_merchant() -> None:
         st.page_link("pages/new_merchant.py", label=t("nav.new_merchant"), icon=":material/add_business:")
         st.stop()
     names = {row["id"]: row["name"] for row in rows}
-    chosen = st.selectbox(t("merchant.choose"), list(names), format_func=names.get, index=None)
+    chosen = st.selectbox(
+        t("merchant.choose"), list(names), format_func=names.get, index=None, placeholder=t("ux.choose")
+    )
     if chosen:
         st.query_params["id"] = str(chosen)
         st.rerun()
@@ -128,6 +131,7 @@ try:
     with db() as session:
         view = merchants.merchant_view(session, actor, merchant_id)
         owners = merchants.staff_users(session) if actor.is_staff else []
+        slas = sla.stage_slas(session)
 except NotFound:
     st.warning(t("error.merchant_not_found"))
     _choose_merchant()
@@ -232,15 +236,18 @@ elif dialog == "merge":
 if merchant.archived_at is not None:
     _archived_banner(merchant)
 
+stage_clock = deadlines.stage_clock(merchant, view.items, slas)
+render_stage_clock(stage_clock)
 render_stepper(view.derived)
 
-tab_labels = [f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages]
-current = view.derived.current_stage
-tabs = st.tabs(
-    tab_labels + [t("comments.title"), t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)]
-)
-for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=False):
-    with tab:
+# Three tabs fit any width; the stage is chosen inside the checklist (five stage tabs overflowed at 1440 px).
+tabs = st.tabs([t("ux.checklist"), t("comments.title"), t("merchant.history")])
+with tabs[0]:
+    shown_stage = stage_choice(view.derived, key=f"merchant_stage_{merchant.id}")
+for stage, state in zip(process.stages, view.derived.stages, strict=True):
+    if stage.index != shown_stage:
+        continue
+    with tabs[0]:
         if not state.is_open:
             st.info(t("merchant.stage_locked"), icon=":material/lock:")
             if actor.is_admin and view.derived.stages[stage.index - 1].is_open:
@@ -263,12 +270,12 @@ for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=F
                 )
         for item in view.items:
             if item.stage_index == stage.index:
-                render_item(item, actor, state.is_open)
+                render_item(item, actor, state.is_open, due=deadlines.due_date(stage_clock, item, state.is_open))
 
-with tabs[-2]:
+with tabs[1]:
     _comments(merchant)
 
-with tabs[-1]:
+with tabs[2]:
     if not view.events:
         st.info(t("merchant.no_history"))
     else:

@@ -5,10 +5,11 @@ import streamlit as st
 
 from onboarding.core.errors import DomainError
 from onboarding.core.i18n import pick
-from onboarding.process import comments, merchants, transitions
+from onboarding.process import comments, deadlines, merchants, sla, transitions
 from onboarding.process.definition import default_process
 from ui.checklist import render_conversation, render_item, render_stepper
 from ui.context import db, language, require_actor, show_error, show_flash, t
+from ui.stage_clock import render_stage_clock
 
 actor = require_actor()
 process = default_process()
@@ -20,6 +21,7 @@ try:
     with db() as session:
         view = merchants.merchant_view(session, actor, actor.merchant_id)
         conversation = comments.comments_for(session, actor, actor.merchant_id)
+        slas = sla.stage_slas(session)
 except DomainError as error:
     show_error(error)
     st.stop()
@@ -35,6 +37,8 @@ stage_title = (
 left, right = st.columns([3, 2], vertical_alignment="bottom")
 left.markdown(t("portal.current_stage", stage=stage_title))
 right.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
+stage_clock = deadlines.stage_clock(merchant, view.items, slas)
+render_stage_clock(stage_clock, for_merchant=True)
 render_stepper(derived)
 
 open_stages = {state.index for state in derived.stages if state.is_open}
@@ -53,7 +57,7 @@ if not needed:
     else:
         st.info(t("portal.nothing_needed"), icon=":material/support_agent:")
 for item in needed:
-    render_item(item, actor, True)
+    render_item(item, actor, True, due=deadlines.due_date(stage_clock, item, True))
 
 tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title")])
 with tabs[0]:
@@ -69,7 +73,7 @@ with tabs[0]:
                 if item.owner == "merchant" and item in needed:
                     st.caption(f"↑ {pick(process.item(item.key).title, language())}")
                 else:
-                    render_item(item, actor, state.is_open)
+                    render_item(item, actor, state.is_open, due=deadlines.due_date(stage_clock, item, state.is_open))
 with tabs[1]:
     rows = [
         {

@@ -86,7 +86,7 @@ def _accept_invitation(token: str) -> None:
     def beside(field: str) -> str:
         key = st.query_params.get(f"error_{field}", "")
         known = key.startswith("error.") and key != t(key)
-        return error_text(DomainError(key, field="contact_name", minimum=12, maximum=1024)) if known else ""
+        return error_text(DomainError(key, field="person_name", minimum=12, maximum=1024)) if known else ""
 
     st.html(
         FORM_STYLE + "<form class='auth-form' method='post' action='/auth/accept-invite'>"

@@ -92,7 +92,7 @@ def find_open(session: Session, token: str | None) -> Invitation:
 
 def acceptance_problems(name: str, password: str, again: str) -> dict[str, ValidationError]:
     """Everything wrong with what an invitee typed, by form field (name, password, repeated password)."""
-    return collect({"full_name": lambda: require(name, "contact_name")}) | passwords.problems(password, again)
+    return collect({"full_name": lambda: require(name, "person_name")}) | passwords.problems(password, again)
 
 
 def accept(session: Session, token: str, name: str, password: str) -> User:

@@ -96,7 +96,7 @@ def new_user_problems(
 def first_admin_problems(email: str, name: str, password: str, again: str) -> dict[str, ValidationError]:
     """Everything wrong with the first-admin form, by field (name, email, password, repeated password)."""
     return collect(
-        {"name": lambda: require(name, "contact_name"), "email": lambda: validate_email(email, field="email")}
+        {"name": lambda: require(name, "person_name"), "email": lambda: validate_email(email, field="email")}
     ) | passwords.problems(password, again)
 
 

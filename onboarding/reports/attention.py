@@ -1,4 +1,4 @@
-"""Stage SLAs, idleness and who holds the ball: which merchants need a nudge, most overdue first."""
+"""Stage SLAs, idleness and whose turn it is: which merchants need a nudge, most overdue first."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +20,7 @@ CONDITION_SQL = {
     "self_registered_sandbox": lambda: Merchant.sandbox_account == "self_registered",
     "non_hosted": lambda: Merchant.integration_mode == "non_hosted",
 }
-WAITING_LABELS = ("support", "merchant", "both", "nobody")
+WAITING_LABELS = ("support", "merchant", "nobody")
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,20 @@ def _applies():
 
 
 def waiting_on(*conditions):
-    """Subquery: per merchant, whether the merchant and/or support owns an open item of the current stage."""
+    """Subquery: per merchant, whose turn it is (`on_merchant` or `on_support` is 1): the party of the current
+    stage's first open applicable item in process order, as `transitions.whose_turn` says for one merchant."""
     process = default_process()
     merchant_keys = [item.key for item in process.items if item.owner == "merchant"]
     required_keys = [item.key for item in process.items if item.required]
+    position = case({item.key: index for index, item in enumerate(process.items)}, value=ChecklistItem.item_key)
     merchant_turn = and_(col(ChecklistItem.item_key).in_(merchant_keys), col(ChecklistItem.status).in_(MERCHANT_TURN))
+    # position and party in one number, so the smallest names the first open item and whose turn it is
+    first = func.min(position * 2 + case((merchant_turn, 1), else_=0))
     return (
         select(
             ChecklistItem.merchant_id,
-            func.max(case((merchant_turn, 1), else_=0)).label("on_merchant"),
-            func.max(case((merchant_turn, 0), else_=1)).label("on_support"),
+            case((first % 2 == 1, 1), else_=0).label("on_merchant"),
+            case((first % 2 == 0, 1), else_=0).label("on_support"),
         )
         .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
         .where(
@@ -97,9 +101,8 @@ def waiting_on(*conditions):
 
 
 def waiting_label(on_merchant, on_support) -> str:
-    """merchant, support, both or nobody, from the two flags of `waiting_on`."""
-    merchant, support = bool(on_merchant), bool(on_support)
-    return "both" if merchant and support else "merchant" if merchant else "support" if support else "nobody"
+    """merchant, support or nobody, from the flags of `waiting_on`."""
+    return "merchant" if on_merchant else "support" if on_support else "nobody"
 
 
 def _days(since: datetime, now: datetime) -> float:
