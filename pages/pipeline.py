@@ -48,14 +48,18 @@ if empty:
 search_col, stage_col, owner_col, status_col = st.columns([2, 2, 2, 2])
 search = search_col.text_input(t("pipeline.search"), placeholder=t("pipeline.search_hint"), key="pipeline_search")
 stages = stage_col.multiselect(
-    t("pipeline.stage"), list(stage_names), format_func=stage_names.get, key="pipeline_stages"
+    t("pipeline.stage"), list(stage_names), format_func=stage_names.get, key="pipeline_stages", placeholder=t("ux.all")
 )
 owner_names = {user.id: user.name for user in owners}
 owner_ids = owner_col.multiselect(
-    t("pipeline.owner"), list(owner_names), format_func=owner_names.get, key="pipeline_owners"
+    t("pipeline.owner"), list(owner_names), format_func=owner_names.get, key="pipeline_owners", placeholder=t("ux.all")
 )
 statuses = status_col.multiselect(
-    t("pipeline.status"), MERCHANT_STATUSES, format_func=lambda s: t(f"status.{s}"), key="pipeline_statuses"
+    t("pipeline.status"),
+    MERCHANT_STATUSES,
+    format_func=lambda s: t(f"status.{s}"),
+    key="pipeline_statuses",
+    placeholder=t("ux.all"),
 )
 
 flag_col, archived_col = st.columns(2)
@@ -150,8 +154,9 @@ selection = st.dataframe(
         ),
         "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
         "status": st.column_config.TextColumn(t("pipeline.col_status")),
-        "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format="%d d"),
-        "last_activity": st.column_config.DatetimeColumn(t("pipeline.col_last_activity"), format="distance"),
+        "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format=f"%d {t('ux.days_unit')}"),
+        # a date, not "3 hours ago": Streamlit words relative times in English only
+        "last_activity": st.column_config.DatetimeColumn(t("pipeline.col_last_activity"), format="YYYY-MM-DD HH:mm"),
         "country": st.column_config.TextColumn(t("pipeline.col_country")),
         "shop_platform": st.column_config.TextColumn(t("pipeline.col_platform")),
         "integration_mode": st.column_config.TextColumn(t("pipeline.col_mode")),
