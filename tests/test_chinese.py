@@ -72,3 +72,15 @@ def test_a_chinese_upload_form_speaks_chinese_in_the_browser(server):
 
         assert shown("[data-testid='stFileUploaderDropzone'] button p") == '"上传"'
         assert shown("[data-testid='stFileUploaderDropzoneInstructions'] span") == '"每个文件最大 25 MB"'
+
+
+@needs_chromium
+def test_a_chinese_browser_gets_the_sign_in_form_in_chinese_before_anyone_chooses(server):
+    with session_for(f"sqlite:///{server['data_dir'] / 'onboarding.db'}") as session:
+        create_user(session, SYSTEM, email="lead@support.example.com", name="Mei Lin", role="admin", password="a" * 16)
+    with chromium_browser() as browser:
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.goto(f"{server['url']}/review")
+        page.wait_for_selector("form.auth-form", timeout=60000)
+        assert page.inner_text("h1") == "登录"
+        assert page.input_value("input[name=next]") == "/review"

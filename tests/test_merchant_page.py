@@ -7,7 +7,10 @@ from streamlit.testing.v1 import AppTest
 from models import User
 from onboarding.core import clock
 from onboarding.core.access import actor_for
+from tests.browser import needs_chromium
 from tests.conftest import ROOT
+from tools.chromium import chromium_browser, sign_in, wait_until_drawn
+from tools.screenshot import choose_language
 
 APP = str(ROOT / "app.py")
 
@@ -37,7 +40,7 @@ def test_the_header_says_days_in_stage_sla_state_and_whose_turn(session, admin, 
     header = _html(at)
     due = (merchant.stage_entered_at + timedelta(days=5)).strftime("%Y-%m-%d")
     assert "2 days of 5 days" in header
-    assert f"Due {due} · 2 days left" in header
+    assert f"Due {due} · 3 days left" in header  # 2.5 days in: 2 days shown, 3 left, 5 in all
     # a new merchant must first choose its sandbox account type
     assert "<div class='value'>Merchant</div><div class='more'>Sandbox account type chosen</div>" in header
 
@@ -110,3 +113,36 @@ def test_items_of_a_merchant_on_hold_have_no_due_date(session, admin, merchant):
     at = open_page(admin, "pages/merchant.py", id=str(merchant.id))
     assert "Paused: not active" in _html(at)
     assert not [text for text in at.markdown if "schedule" in text.value]
+
+
+FITS = """() => {
+  const width = document.documentElement.clientWidth;
+  const parts = [...document.querySelectorAll('[role=tab], [data-testid=stButtonGroup] button, .stepper .step')];
+  const outside = parts.filter(e => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > width; });
+  return {scroll: document.documentElement.scrollWidth - width, parts: parts.length, outside: outside.length};
+}"""
+
+
+@needs_chromium
+def test_the_merchant_page_fits_a_desktop_and_a_phone_in_both_languages(server, merchant_input):
+    from models.db import session_for
+    from onboarding.accounts.users import SYSTEM, create_user
+    from onboarding.process.merchants import create_merchant
+
+    with session_for(f"sqlite:///{server['data_dir'] / 'onboarding.db'}") as session:
+        create_user(session, SYSTEM, email="lead@support.example.com", name="Mei Lin", role="admin", password="a" * 16)
+        merchant_id = create_merchant(session, SYSTEM, merchant_input).id
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        sign_in(page, server["url"], "lead@support.example.com", "a" * 16)
+        wait_until_drawn(page)
+        for language in ("en", "zh"):
+            page.set_viewport_size({"width": 1440, "height": 900})
+            choose_language(page, language)
+            for width in (1440, 390):
+                page.set_viewport_size({"width": width, "height": 844})
+                page.goto(f"{server['url']}/merchant?id={merchant_id}")
+                wait_until_drawn(page)
+                # three tabs, five stage choices and five steps, none cut off, and no sideways scrolling
+                page.screenshot(path="/tmp/i14/fits.png")
+                assert page.evaluate(FITS) == {"scroll": 0, "parts": 13, "outside": 0}, (language, width)

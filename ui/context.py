@@ -30,8 +30,11 @@ def db() -> Iterator[Session]:
 
 
 def language() -> str:
-    """The language chosen in the sidebar (remembered on the user)."""
-    return st.session_state.get("language", DEFAULT_LANGUAGE)
+    """The language chosen in the sidebar (remembered on the user); before that, the browser's if we have it."""
+    if "language" in st.session_state:
+        return st.session_state["language"]
+    # signed out, a Chinese browser gets the sign-in form in Chinese, and again after a refused sign-in
+    return "zh" if (st.context.locale or "").lower().startswith("zh") else DEFAULT_LANGUAGE
 
 
 def t(key: str, **params) -> str:

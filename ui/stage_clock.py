@@ -1,6 +1,7 @@
 """The stage clock as both sides see it: days in stage, SLA state and whose turn, and due dates on open items."""
 
 import html
+import math
 from datetime import datetime
 
 import streamlit as st
@@ -39,6 +40,16 @@ def _date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
+def _left(days: float) -> str:
+    """Whole days left, rounded up, so days in the stage (rounded down) and days left add up to the SLA."""
+    return days_text(math.ceil(days))
+
+
+def _late(days: float) -> str:
+    """Whole days late, rounded down (at least one), matching the days in the stage."""
+    return days_text(max(1, math.floor(days)))
+
+
 def sla_text(stage: StageClock) -> str:
     """The SLA state in words: due when, how long is left or how late it is."""
     if stage.state == "live":
@@ -46,10 +57,10 @@ def sla_text(stage: StageClock) -> str:
     if stage.state == "paused":
         return t("ux.sla_paused")
     if stage.state == "over":
-        return t("ux.sla_over", late=days_text(max(1, round(-stage.days_left))), date=_date(stage.due_at))
+        return t("ux.sla_over", late=_late(-stage.days_left), date=_date(stage.due_at))
     if stage.state == "due_soon":
         return t("ux.sla_due_soon", date=_date(stage.due_at))
-    return t("ux.sla_on_track", date=_date(stage.due_at), left=days_text(int(stage.days_left)))
+    return t("ux.sla_on_track", date=_date(stage.due_at), left=_left(stage.days_left))
 
 
 def turn_text(turn: str | None, for_merchant: bool) -> str:
@@ -123,10 +134,10 @@ def due_text(due_at: datetime, now: datetime | None = None) -> str:
     now = now or clock.now()
     left = (due_at - now).total_seconds() / 86400
     if left < 0:
-        return t("ux.item_overdue", date=_date(due_at), late=days_text(max(1, round(-left))))
+        return t("ux.item_overdue", date=_date(due_at), late=_late(-left))
     if left < 1:
         return t("ux.item_due_today", date=_date(due_at))
-    return t("ux.item_due", date=_date(due_at), left=days_text(int(left)))
+    return t("ux.item_due", date=_date(due_at), left=_left(left))
 
 
 def render_due(due_at: datetime, now: datetime | None = None) -> None:
