@@ -101,11 +101,9 @@ def _no_such_page(home) -> None:
 
 
 def _every_address(pages: dict, actor, t) -> dict:
-    """The role's pages plus one hidden page at the address asked for when the role has no page there.
-
-    Signed out, that page is the sign-in form (which returns to the address afterwards); signed in, a short
-    notice. So Streamlit never shows its own "Page not found" dialog, and a shared link survives sign-in.
-    """
+    """The role's pages, plus a hidden page at the address asked for when the role has no page there."""
+    # Signed out it is the sign-in form, which leads back to this address; signed in, a short notice. Either
+    # way Streamlit never shows its "Page not found" dialog, and a shared link survives signing in.
     requested = _requested_page()
     every = [page for section in pages.values() for page in section]
     # the home page answers at "/" but keeps its own name too, which no other page may take

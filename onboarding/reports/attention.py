@@ -72,8 +72,8 @@ def _applies():
 
 
 def waiting_on(*conditions):
-    """Subquery: per merchant, whose turn it is (`on_merchant` or `on_support` is 1): the party of the current
-    stage's first open applicable item in process order, as `transitions.whose_turn` says for one merchant."""
+    """Subquery: per merchant, whose turn it is (`on_merchant` or `on_support` is 1)."""
+    # the party of the current stage's first open applicable item in process order, as `transitions.whose_turn`
     process = default_process()
     merchant_keys = [item.key for item in process.items if item.owner == "merchant"]
     required_keys = [item.key for item in process.items if item.required]
