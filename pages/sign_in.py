@@ -52,7 +52,7 @@ def _first_admin() -> None:
         errors.place("name")
         email = st.text_input(t("auth.email"))
         errors.place("email")
-        password = st.text_input(t("auth.password_hint"), type="password")
+        password = st.text_input(t("auth.password"), type="password")
         errors.place("password")
         again = st.text_input(t("auth.password_again"), type="password")
         errors.place("password_again")

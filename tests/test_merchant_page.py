@@ -142,7 +142,7 @@ def test_the_merchant_page_fits_a_desktop_and_a_phone_in_both_languages(server, 
             for width in (1440, 390):
                 page.set_viewport_size({"width": width, "height": 844})
                 page.goto(f"{server['url']}/merchant?id={merchant_id}")
+                page.wait_for_selector("[data-testid=stButtonGroup] button", timeout=60000)
                 wait_until_drawn(page)
                 # three tabs, five stage choices and five steps, none cut off, and no sideways scrolling
-                page.screenshot(path="/tmp/i14/fits.png")
                 assert page.evaluate(FITS) == {"scroll": 0, "parts": 13, "outside": 0}, (language, width)
