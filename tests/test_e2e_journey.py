@@ -110,6 +110,8 @@ class Journey:
         """Approve everything in the review queue, rejecting the named items with a reason."""
         reject = reject or {}
         self.open(page, "/review", "Review queue")
+        # the title comes first: wait for the entries, or for the message that there are none
+        page.locator("[class*='st-key-queue_'], [data-testid='stAlert']").first.wait_for(timeout=TIMEOUT)
         while True:
             entries = page.locator("[class*='st-key-queue_']")
             if entries.count() == 0:
@@ -255,7 +257,7 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     journey.idle(admin)
     journey.shot(admin, "acceptance-suite-passed")
     journey.open(admin, f"/merchant?id={merchant_id}", FIRST["name"])
-    admin.get_by_role("tab", name="2. Integration solution confirmed").click()
+    admin.get_by_role("radio", name="2 · Solution").click()
     journey.item(admin, "sandbox_acceptance").get_by_text("Passed").first.wait_for(timeout=TIMEOUT)
     journey.shot(admin, "stage-two-complete")
 
