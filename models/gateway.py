@@ -90,6 +90,11 @@ class SimAccount(SQLModel, table=True):
     merchant_id: int | None = Field(default=None, foreign_key="merchant.id")
     registered_by_name: str = Field(max_length=200)
     registered_at: datetime
+    # "registered": a self-registered account support made known here; "embedded": the merchant's own simulator account
+    origin: str = Field(default="registered", max_length=20)
+    # an admin may let this account's notifications reach one local (http or loopback) receiver the merchant names
+    local_receiver_allowed: bool = False
+    local_receiver_url: str | None = Field(default=None, max_length=255)
 
 
 class SimTransaction(SQLModel, table=True):
@@ -121,6 +126,12 @@ class SimTransaction(SQLModel, table=True):
     response: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     updated_at: datetime
+    captured_amount: str | None = Field(default=None, max_length=32)
+    payment_type: str | None = Field(default=None, max_length=64)
+    sign_type: str | None = Field(default=None, max_length=10)
+    # who sent the call that created it ("merchant" or "app") and which logged request that was
+    source: str | None = Field(default=None, max_length=20)
+    request_log_id: int | None = None
 
 
 class SimOperation(SQLModel, table=True):
@@ -142,10 +153,14 @@ class SimOperation(SQLModel, table=True):
     result_code: str = Field(max_length=6)
     remark: str | None = Field(default=None, max_length=256)
     created_at: datetime
+    # a PROCESSING refund, capture or void becomes SUCCESS at this time
+    settle_at: datetime | None = None
+    source: str | None = Field(default=None, max_length=20)
+    request_log_id: int | None = None
 
 
 class SimNotification(SQLModel, table=True):
-    """A signed notification the simulator owes a notificationUrl, retried until it answers 2xx OK."""
+    """A signed notification the simulator owes a notificationUrl, retried until it is received (2xx, not FAIL)."""
 
     __tablename__ = "simnotification"
     __table_args__ = (Index("ix_simnotification_due", "state", "next_attempt_at"),)
@@ -160,3 +175,6 @@ class SimNotification(SQLModel, table=True):
     last_result: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     delivered_at: datetime | None = None
+    merchant_id: int | None = Field(default=None, index=True)
+    request_log_id: int | None = Field(default=None, index=True)
+    notify_type: str | None = Field(default=None, max_length=20)

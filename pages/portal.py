@@ -7,6 +7,7 @@ from onboarding.core.errors import DomainError
 from onboarding.core.i18n import pick
 from onboarding.process import comments, merchants, transitions
 from onboarding.process.definition import default_process
+from ui import observatory
 from ui.checklist import render_conversation, render_item, render_stepper
 from ui.context import db, language, require_actor, show_error, show_flash, t
 
@@ -55,7 +56,7 @@ if not needed:
 for item in needed:
     render_item(item, actor, True)
 
-tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title")])
+tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title"), t("observatory.portal.tab")])
 with tabs[0]:
     for stage, state in zip(process.stages, derived.stages, strict=True):
         items = [item for item in view.items if item.stage_index == stage.index]
@@ -100,3 +101,7 @@ with tabs[1]:
         st.info(t("portal.no_submissions"))
 with tabs[2]:
     render_conversation(conversation, merchant.id, t("comments.write_support"))
+with tabs[3]:
+    observatory.render_accounts(actor, merchant.id, "portal_obs")
+    observatory.render_coverage(actor, merchant.id, "portal_obs", own=True)
+    observatory.render_request_log(actor, merchant.id, "portal_obs", own=True)

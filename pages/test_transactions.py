@@ -8,6 +8,7 @@ from onboarding.core.i18n import translate
 from onboarding.gateway import acceptance, codes, credentials, notifications, runs, verification
 from onboarding.gateway.simulator.rules import RULE_KEYS
 from onboarding.process import merchants
+from ui import observatory
 from ui.context import current_actor, db, flash, language, show_error, show_flash, t
 
 VERDICT_ICONS = {
@@ -112,9 +113,10 @@ else:
     account = t("gateway.page.no_account")
 st.caption(f"{t('gateway.page.target')}: `{base}` ({where}) · {account}")
 
-tab_suite, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs(
+tab_suite, tab_log, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs(
     [
         t("gateway.page.tab_suite"),
+        t("observatory.page.tab_log"),
         t("gateway.page.tab_single"),
         t("gateway.page.tab_credentials"),
         t("gateway.page.tab_production"),
@@ -182,6 +184,11 @@ with tab_suite:
             )
             for case in view.cases:
                 _show_case(case)
+
+with tab_log:
+    observatory.render_accounts(actor, merchant_id, "tt_obs")
+    observatory.render_coverage(actor, merchant_id, "tt_obs", own=False)
+    observatory.render_request_log(actor, merchant_id, "tt_obs", own=False)
 
 with tab_single:
     allowed = PRODUCTION_OPERATIONS if environment == "production" else SANDBOX_OPERATIONS

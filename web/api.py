@@ -17,6 +17,7 @@ from onboarding.core.i18n import pick
 from onboarding.core.logs import get_logger, new_request_id, request_context, set_user
 from onboarding.process import merchants
 from onboarding.process.definition import default_process
+from web import api_sandbox
 
 PREFIX = "/api/v1"
 MAX_PER_PAGE = 200
@@ -315,7 +316,7 @@ def openapi_document() -> dict:
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
         },
     ]
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "PingPong onboarding tracker integration API",
@@ -421,11 +422,14 @@ def openapi_document() -> dict:
             },
         },
     }
+    api_sandbox.add_openapi(document)
+    return document
 
 
 def routes() -> list[BaseRoute]:
     """The integration API's routes."""
     return [
+        *api_sandbox.routes(),
         Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         Route(f"{PREFIX}/merchants", _endpoint("api_list_merchants", list_merchants), methods=["GET"]),
         Route(f"{PREFIX}/merchants/{{merchant_id:int}}", _endpoint("api_get_merchant", get_merchant), methods=["GET"]),

@@ -33,7 +33,7 @@ def routes() -> list[BaseRoute]:
     from web.simulator import create_app
 
     served: list[BaseRoute] = [Route(NOTIFY_PATH, notify, methods=["POST"])]
-    # with a real sandbox configured, nobody needs the simulator, so it is not exposed at all
-    if get_settings().pingpong_sandbox_base_url is None:
+    # with a real sandbox configured, or the simulator turned off, it is not exposed at all
+    if get_settings().embedded_simulator:
         served.append(Mount(SIMULATOR_PREFIX, app=create_app()))
     return served

@@ -30,6 +30,11 @@ IDENTITY_FIELDS = (
 )
 
 
+def counts_as_received(status: int, body: str) -> bool:
+    """The gateway's rule for a merchant's answer: any 2xx is received, unless its body is FAIL."""
+    return 200 <= status < 300 and body.strip().upper() != "FAIL"
+
+
 def _candidate_accounts(session: Session, acc_id: str) -> list[tuple[str, str, int | None]]:
     """(clientId, salt, merchant) for every account with this accId that the app knows."""
     found = [
