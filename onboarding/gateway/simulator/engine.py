@@ -397,8 +397,11 @@ def payment_answer(context: Context, txn: SimTransaction) -> tuple[str, dict]:
     elif txn.status == "PROCESSING" and txn.three_ds:
         extra = {
             "threeDContinue": "true",
-            "threeDUnionParams": {"threeDRedirectUrl": challenge_url(context.base_url, txn)},
+            "threeDUnionParams": {"threeDContinue": "true", "threeDRedirectUrl": challenge_url(context.base_url, txn)},
         }
+    else:
+        # as in the documentation's own unifiedPay answer
+        extra["threeDUnionParams"] = {"threeDContinue": "false"}
     code = (
         codes.SUCCESS
         if txn.status in ("SUCCESS", "AUTH_SUCCESS")
