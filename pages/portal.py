@@ -56,7 +56,10 @@ if not needed:
 for item in needed:
     render_item(item, actor, True)
 
-tabs = st.tabs([t("portal.all_items"), t("portal.submissions"), t("comments.title"), t("observatory.portal.tab")])
+tabs = st.tabs(
+    [t("portal.all_items"), t("portal.submissions"), t("comments.title"), t("observatory.portal.tab")],
+    default=t("observatory.portal.tab") if st.query_params.get("tab") == "sandbox" else None,
+)
 with tabs[0]:
     for stage, state in zip(process.stages, derived.stages, strict=True):
         items = [item for item in view.items if item.stage_index == stage.index]

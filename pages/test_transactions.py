@@ -123,7 +123,9 @@ tab_suite, tab_log, tab_single, tab_credentials, tab_production, tab_notificatio
         t("gateway.page.tab_notifications"),
         t("gateway.page.tab_history"),
         t("gateway.page.tab_rules"),
-    ]
+    ],
+    # ?tab=log opens the request log directly (a link to share, e.g. from the merchant page)
+    default=t("observatory.page.tab_log") if st.query_params.get("tab") == "log" else None,
 )
 
 with tab_suite:

@@ -140,11 +140,12 @@ def render_coverage(actor: Actor, merchant_id: int, key: str, own: bool) -> None
         rows.append(
             {
                 "case": case.key,
-                "title": t(f"gateway.case.{case.key}"),
-                "applies": yes if case.applies else t("observatory.page.not_needed"),
+                # what the case is credited by comes first, so a phone shows it without scrolling sideways
                 "traffic": f"{yes} {_evidence_text(case.traffic)}" if case.traffic else no,
                 "app": _app_run_text(run, case.run_by_app) if run else no,
                 "query": (yes if case.verified_by_query else "✗") if case.query_check else no,
+                "title": t(f"gateway.case.{case.key}"),
+                "applies": yes if case.applies else t("observatory.page.not_needed"),
             }
         )
     st.dataframe(
@@ -152,12 +153,12 @@ def render_coverage(actor: Actor, merchant_id: int, key: str, own: bool) -> None
         hide_index=True,
         key=f"{key}_coverage",
         column_config={
-            "case": t("gateway.page.col_case"),
-            "title": t("gateway.page.col_title"),
-            "applies": t("observatory.page.col_applies"),
+            "case": st.column_config.TextColumn(t("gateway.page.col_case"), width="small"),
             "traffic": t("observatory.page.col_traffic_own" if own else "observatory.page.col_traffic"),
             "app": t("observatory.page.col_app"),
             "query": t("observatory.page.col_query"),
+            "title": t("gateway.page.col_title"),
+            "applies": t("observatory.page.col_applies"),
         },
     )
     if not runs.is_embedded_simulator():
@@ -238,11 +239,11 @@ def render_request_log(actor: Actor, merchant_id: int, key: str, own: bool) -> N
             [
                 {
                     "id": item.row.id,
-                    "when": item.row.received_at,
-                    "endpoint": item.row.path,
-                    "source": _source_label(item.row.source, own),
                     "code": item.row.code,
+                    "endpoint": item.row.path,
+                    "when": item.row.received_at,
                     "meaning": codes.explain(item.row.code, language()),
+                    "source": _source_label(item.row.source, own),
                     "order": item.row.merchant_transaction_id or "",
                     "notifications": _notification_summary(item),
                 }
@@ -296,9 +297,9 @@ def _render_call(actor: Actor, merchant_id: int, item, key: str, own: bool) -> N
         _render_diagnosis(box, item.diagnosis)
     left, right = box.columns(2)
     left.caption(t("observatory.page.request"))
-    left.json(item.request, expanded=False)
+    left.json(item.request, expanded=2)
     right.caption(t("gateway.page.response"))
-    right.json(item.response, expanded=False)
+    right.json(item.response, expanded=2)
     if item.notifications:
         box.markdown(f"**{t('observatory.page.notifications_title')}**")
     for view in item.notifications:
