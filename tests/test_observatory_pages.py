@@ -133,3 +133,25 @@ def test_on_pingpongs_sandbox_the_merchant_names_a_transaction_per_case(session,
         )["case"]
         == "A"
     )
+
+
+def test_every_text_the_observatory_builds_from_a_value_is_in_both_languages():
+    import re
+
+    from onboarding.core.i18n import catalogue
+    from onboarding.gateway import coverage, diagnosis, request_log
+    from onboarding.gateway.simulator.rules import RULE_KEYS
+
+    source = (ROOT / "onboarding/gateway/diagnosis.py").read_text() + (
+        ROOT / "onboarding/gateway/coverage.py"
+    ).read_text()
+    keys = {f"observatory.diagnosis.{key}" for key in re.findall(r'"key": "(\w+)"', source) if key != "key"}
+    keys |= {f"observatory.check.{key}" for key in re.findall(r'_problem\("(\w+)"', source)}
+    keys |= {f"observatory.source.{source}" for source in request_log.SOURCES} | {"observatory.source.merchant_own"}
+    keys |= {f"observatory.state.{state}" for state in ("pending", "delivered", "gave_up")}
+    keys |= {f"observatory.origin.{origin}" for origin in ("embedded", "registered")}
+    keys |= {f"observatory.field.{name}" for names in coverage.REFERENCE_FIELDS.values() for name in names}
+    keys |= {f"gateway.rules.{key}" for key in RULE_KEYS}
+    assert len(keys) > 50 and diagnosis.SALT_PLACEHOLDER == "<salt>"
+    for language in ("en", "zh"):
+        assert sorted(key for key in keys if key not in catalogue(language)) == [], language

@@ -63,6 +63,8 @@ def render_accounts(actor: Actor, merchant_id: int, key: str) -> None:
             left, right = st.columns(2)
             left.text_input("accId", account.acc_id, disabled=True, key=f"{key}_acc_{account.acc_id}")
             right.text_input("clientId", account.client_id, disabled=True, key=f"{key}_client_{account.acc_id}")
+            # a row per pair, so a phone stacks them in reading order
+            left, right = st.columns(2)
             left.text_input(
                 t("gateway.field.salt"), account.masked_salt, disabled=True, key=f"{key}_salt_{account.acc_id}"
             )
@@ -319,7 +321,7 @@ def _render_call(actor: Actor, merchant_id: int, item, key: str, own: bool) -> N
                             "number": attempt.number,
                             "when": attempt.attempted_at,
                             "received": "✓" if attempt.delivered else "✗",
-                            "status": attempt.http_status,
+                            "status": str(attempt.http_status) if attempt.http_status else "—",
                             "answer": attempt.answer if attempt.error is None else attempt.error,
                         }
                         for attempt in view.attempts

@@ -25,6 +25,10 @@ from onboarding.gateway.simulator.rules import NOTIFICATION_SCHEDULE
 LEASE_SECONDS = 60
 POLL_SECONDS = 1.0
 MAX_ANSWER = 200
+REACHABLE = (
+    "Notifications go to public HTTPS addresses, the app's own receiver, or a local receiver an admin allowed "
+    "for this sandbox account."
+)
 
 log = get_logger("simulator")
 _workers: dict[str, "Worker"] = {}
@@ -140,7 +144,8 @@ def attempt(url: str, body: str, private_allowed: bool = False, **guard) -> Atte
             **guard,
         )
     except outbound.OutboundRefused as error:
-        return Attempt(False, error=f"refused: {error}")
+        # not sent at all: say which addresses the simulator reaches, and what was wrong with this one
+        return Attempt(False, error=f"refused: {error} {REACHABLE}")
     except outbound.OutboundFailed as error:
         return Attempt(False, error=f"failed: {error}")
     answer = fetched.text.strip()
