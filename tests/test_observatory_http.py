@@ -223,5 +223,9 @@ def test_the_sandbox_routes_are_in_the_openapi_document_and_answer_errors_as_jso
     assert httpx.get(f"{server['url']}/api/v1/merchants/1/sandbox-requests", timeout=15).status_code == 401
     assert api(observed, "/sandbox-requests", per_page=0).status_code == 400
     assert api(observed, "/sandbox-requests", source="someone").status_code == 400
-    missing = httpx.get(f"{server['url']}/api/v1/merchants/999999/acceptance", headers=observed["headers"], timeout=15)
-    assert missing.status_code == 404 and "error" in missing.json()
+    for merchant in ("999999", "9" * 30):
+        missing = httpx.get(
+            f"{server['url']}/api/v1/merchants/{merchant}/acceptance", headers=observed["headers"], timeout=15
+        )
+        assert missing.status_code == 404 and "error" in missing.json()
+    assert api(observed, "/sandbox-requests", page="99999999999999999999").status_code == 400

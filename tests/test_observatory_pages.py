@@ -48,7 +48,7 @@ def traffic(session, account) -> None:
 def test_staff_see_the_merchants_calls_with_the_diagnosis_and_never_the_salt(session, admin, merchant):
     account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
     traffic(session, account)
-    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
+    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id), tab="log")
     assert not at.exception
     log = next(frame.value for frame in at.dataframe if "endpoint" in frame.value.columns)
     assert list(log["code"]) == ["104000", "301002", "000000"]
@@ -63,7 +63,7 @@ def test_staff_see_the_merchants_calls_with_the_diagnosis_and_never_the_salt(ses
 
 def test_revealing_the_sandbox_salt_is_recorded(session, admin, merchant):
     account = sandbox_accounts.ensure_sandbox_account(session, admin, merchant.id)
-    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
+    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id), tab="log")
     next(b for b in at.button if b.key == f"tt_obs_reveal_{account.acc_id}").click().run()
     assert not at.exception
     assert len(at.code) >= 1 and any(len(code.value) == 24 for code in at.code)
@@ -71,7 +71,7 @@ def test_revealing_the_sandbox_salt_is_recorded(session, admin, merchant):
 
 
 def test_staff_create_the_embedded_account_from_the_page(session, admin, merchant):
-    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
+    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id), tab="log")
     next(b for b in at.button if b.label == "Create the embedded sandbox account").click().run()
     assert not at.exception
     accounts = sandbox_accounts.accounts_for(session, admin, merchant.id)
@@ -82,7 +82,7 @@ def test_staff_create_the_embedded_account_from_the_page(session, admin, merchan
 def test_a_notification_can_be_sent_again_from_the_log(session, admin, merchant):
     account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
     call(session, "/v4/payment/unifiedPay", envelope(account, payment(notificationUrl="https://10.9.9.9/hook")))
-    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
+    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id), tab="log")
     resend = next(b for b in at.button if b.label == "Send again")
     resend.click().run()
     assert not at.exception
@@ -93,7 +93,7 @@ def test_the_portal_shows_a_merchant_its_own_credentials_log_and_cases(session, 
     account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
     traffic(session, account)
     me = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
-    at = open_page(me, "pages/portal.py")
+    at = open_page(me, "pages/portal.py", tab="sandbox")
     assert not at.exception
     text = rendered(at)
     assert account["accId"] in text and account["clientId"] in text
@@ -109,7 +109,7 @@ def test_the_portal_speaks_chinese(session, admin, merchant):
     account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
     traffic(session, account)
     me = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
-    at = open_page(me, "pages/portal.py", language="zh")
+    at = open_page(me, "pages/portal.py", language="zh", tab="sandbox")
     assert not at.exception
     assert "沙箱凭证" in rendered(at)
     log = next(frame.value for frame in at.dataframe if "endpoint" in frame.value.columns)
@@ -120,7 +120,7 @@ def test_on_pingpongs_sandbox_the_merchant_names_a_transaction_per_case(session,
     with GatewayClient(sandbox, PUBLIC_ACCOUNT_A) as gateway:
         paid = gateway.pay(card_payment("12.34"))
     me = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
-    at = open_page(me, "pages/portal.py")
+    at = open_page(me, "pages/portal.py", tab="sandbox")
     assert not at.exception
     at.selectbox(key="portal_obs_verify_case").select("A").run()
     at.text_input[-1].input(paid.biz["transactionId"])
@@ -155,3 +155,14 @@ def test_every_text_the_observatory_builds_from_a_value_is_in_both_languages():
     assert len(keys) > 50 and diagnosis.SALT_PLACEHOLDER == "<salt>"
     for language in ("en", "zh"):
         assert sorted(key for key in keys if key not in catalogue(language)) == [], language
+
+
+def test_the_log_is_read_only_while_its_tab_is_open(session, admin, merchant):
+    account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
+    traffic(session, account)
+    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
+    assert not at.exception
+    assert not any("endpoint" in frame.value.columns for frame in at.dataframe)
+    me = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
+    portal = open_page(me, "pages/portal.py")
+    assert not portal.exception and account["accId"] not in rendered(portal)

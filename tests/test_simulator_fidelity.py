@@ -174,6 +174,19 @@ def test_a_pay_result_url_that_is_not_a_web_address_is_never_linked(a):
     assert page.status_code == 200 and "javascript:" not in page.text
 
 
+def test_an_oversized_body_is_refused_before_it_is_read_whole(shared_simulator):
+    url = f"{shared_simulator}/v4/payment/unifiedPay"
+    declared = httpx.post(url, content=b"{" + b" " * (2 * 1024 * 1024) + b"}", timeout=30)
+    assert declared.status_code == 413 and declared.json()["code"] == codes.BAD_PARAMETER
+
+    def chunks():
+        for _ in range(64):
+            yield b" " * 65536
+
+    streamed = httpx.post(url, content=chunks(), timeout=30)
+    assert streamed.status_code == 413
+
+
 @pytest.fixture(scope="module")
 def receiver(tmp_path_factory):
     """A receiver whose answer depends on the path, and a simulator allowed to reach it on loopback."""

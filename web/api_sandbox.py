@@ -5,11 +5,22 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from onboarding.core.access import Actor
+from onboarding.core.errors import NotFound
 from onboarding.core.i18n import translate
 from onboarding.gateway import coverage, request_log
 
 MAX_PER_PAGE = request_log.MAX_PER_PAGE
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1
+
+
+def _merchant_id(request: Request) -> int:
+    """The path's merchant id; one no database could hold is simply not found."""
+    merchant_id = request.path_params["merchant_id"]
+    if not 1 <= merchant_id <= MAX_ID:
+        raise NotFound("error.merchant_not_found")
+    return merchant_id
 
 
 def _whole(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -33,8 +44,8 @@ def sandbox_requests(session: Session, actor: Actor, request: Request) -> dict:
     found = request_log.requests_for(
         session,
         actor,
-        request.path_params["merchant_id"],
-        page=_whole(request, "page", 1, 1, 1_000_000),
+        _merchant_id(request),
+        page=_whole(request, "page", 1, 1, MAX_PAGE),
         per_page=_whole(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         source=source,
     )
@@ -49,7 +60,7 @@ def sandbox_requests(session: Session, actor: Actor, request: Request) -> dict:
 
 def acceptance(session: Session, actor: Actor, request: Request) -> dict:
     """Each acceptance case with whether the merchant's own traffic showed it and whether the app's run passed it."""
-    merchant_id = request.path_params["merchant_id"]
+    merchant_id = _merchant_id(request)
     cases = coverage.coverage_for(session, actor, merchant_id)
     return {
         "merchant_id": merchant_id,
@@ -76,7 +87,12 @@ def routes() -> list[BaseRoute]:
 
 
 def _merchant_parameter() -> dict:
-    return {"name": "merchant_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    return {
+        "name": "merchant_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
 
 
 def add_openapi(document: dict) -> None:
@@ -174,7 +190,11 @@ def add_openapi(document: dict) -> None:
             "parameters": [
                 _merchant_parameter(),
                 {"name": "source", "in": "query", "schema": {"type": "string", "enum": list(request_log.SOURCES)}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                },
                 {
                     "name": "per_page",
                     "in": "query",
