@@ -59,8 +59,6 @@ for item in needed:
 tabs = st.tabs(
     [t("portal.all_items"), t("portal.submissions"), t("comments.title"), t("observatory.portal.tab")],
     default=t("observatory.portal.tab") if st.query_params.get("tab") == "sandbox" else None,
-    key="portal_tabs",
-    on_change="rerun",
 )
 with tabs[0]:
     for stage, state in zip(process.stages, derived.stages, strict=True):
@@ -106,9 +104,7 @@ with tabs[1]:
         st.info(t("portal.no_submissions"))
 with tabs[2]:
     render_conversation(conversation, merchant.id, t("comments.write_support"))
-# sandbox testing reads the database: it is drawn only while its tab is open (?tab=sandbox opens it)
-if tabs[3].open:
-    with tabs[3]:
-        observatory.render_accounts(actor, merchant.id, "portal_obs")
-        observatory.render_coverage(actor, merchant.id, "portal_obs", own=True)
-        observatory.render_request_log(actor, merchant.id, "portal_obs", own=True)
+with tabs[3]:
+    observatory.render_accounts(actor, merchant.id, "portal_obs")
+    observatory.render_coverage(actor, merchant.id, "portal_obs", own=True)
+    observatory.render_request_log(actor, merchant.id, "portal_obs", own=True)

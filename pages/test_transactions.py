@@ -126,8 +126,6 @@ tab_suite, tab_log, tab_single, tab_credentials, tab_production, tab_notificatio
     ],
     # ?tab=log opens the request log directly (a link to share, e.g. from the merchant page)
     default=t("observatory.page.tab_log") if st.query_params.get("tab") == "log" else None,
-    key="tt_tabs",
-    on_change="rerun",
 )
 
 with tab_suite:
@@ -189,12 +187,10 @@ with tab_suite:
             for case in view.cases:
                 _show_case(case)
 
-# the log reads the database: it is drawn only while its tab is open
-if tab_log.open:
-    with tab_log:
-        observatory.render_accounts(actor, merchant_id, "tt_obs")
-        observatory.render_coverage(actor, merchant_id, "tt_obs", own=False)
-        observatory.render_request_log(actor, merchant_id, "tt_obs", own=False)
+with tab_log:
+    observatory.render_accounts(actor, merchant_id, "tt_obs")
+    observatory.render_coverage(actor, merchant_id, "tt_obs", own=False)
+    observatory.render_request_log(actor, merchant_id, "tt_obs", own=False)
 
 with tab_single:
     allowed = PRODUCTION_OPERATIONS if environment == "production" else SANDBOX_OPERATIONS

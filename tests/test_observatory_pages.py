@@ -155,14 +155,3 @@ def test_every_text_the_observatory_builds_from_a_value_is_in_both_languages():
     assert len(keys) > 50 and diagnosis.SALT_PLACEHOLDER == "<salt>"
     for language in ("en", "zh"):
         assert sorted(key for key in keys if key not in catalogue(language)) == [], language
-
-
-def test_the_log_is_read_only_while_its_tab_is_open(session, admin, merchant):
-    account = sandbox_accounts.sandbox_credentials(session, admin, merchant.id)
-    traffic(session, account)
-    at = open_page(admin, "pages/test_transactions.py", id=str(merchant.id))
-    assert not at.exception
-    assert not any("endpoint" in frame.value.columns for frame in at.dataframe)
-    me = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
-    portal = open_page(me, "pages/portal.py")
-    assert not portal.exception and account["accId"] not in rendered(portal)
