@@ -32,7 +32,7 @@ def rendered(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "text", "code", "json", "info", "warning", "error", "success", "text_input"):
         parts += [str(element.value) for element in getattr(at, kind)]
-    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [frame.value.to_csv() for frame in [*at.dataframe, *at.table]]
     return "\n".join(parts)
 
 
@@ -57,8 +57,8 @@ def test_staff_see_the_merchants_calls_with_the_diagnosis_and_never_the_salt(ses
     assert f"<salt>accId={account['accId']}&bizContent=" in text
     assert "Left out or missing: version" in text
     assert account["salt"] not in text and "5204740000001002" not in text and "C9V7" not in text
-    coverage = next(frame.value for frame in at.dataframe if "traffic" in frame.value.columns)
-    assert coverage.loc[coverage["case"] == "A", "traffic"].iloc[0].startswith("✓ 9")
+    coverage = at.table[0].value
+    assert coverage.loc["A", "Seen in the merchant's traffic"].startswith("✓ 9")
 
 
 def test_revealing_the_sandbox_salt_is_recorded(session, admin, merchant):
@@ -100,8 +100,8 @@ def test_the_portal_shows_a_merchant_its_own_credentials_log_and_cases(session, 
     assert account["salt"] not in text and "••••" in text
     log = next(frame.value for frame in at.dataframe if "endpoint" in frame.value.columns)
     assert set(log["source"]) == {"Your integration"} and len(log) == 3
-    coverage = next(frame.value for frame in at.dataframe if "traffic" in frame.value.columns)
-    assert coverage.loc[coverage["case"] == "A", "traffic"].iloc[0].startswith("✓ 9")
+    coverage = at.table[0].value
+    assert coverage.loc["A", "Seen in your traffic"].startswith("✓ 9")
     assert not any(b.label == "Allow a local notification receiver" for b in at.toggle)
 
 

@@ -150,19 +150,16 @@ def render_coverage(actor: Actor, merchant_id: int, key: str, own: bool) -> None
                 "applies": yes if case.applies else t("observatory.page.not_needed"),
             }
         )
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        key=f"{key}_coverage",
-        column_config={
-            "case": st.column_config.TextColumn(t("gateway.page.col_case"), width="small"),
-            "traffic": t("observatory.page.col_traffic_own" if own else "observatory.page.col_traffic"),
-            "app": t("observatory.page.col_app"),
-            "query": t("observatory.page.col_query"),
-            "title": t("gateway.page.col_title"),
-            "applies": t("observatory.page.col_applies"),
-        },
-    )
+    # a small static table: eight rows need no grid, and it draws at once on any screen
+    labels = {
+        "case": t("gateway.page.col_case"),
+        "traffic": t("observatory.page.col_traffic_own" if own else "observatory.page.col_traffic"),
+        "app": t("observatory.page.col_app"),
+        "query": t("observatory.page.col_query"),
+        "title": t("gateway.page.col_title"),
+        "applies": t("observatory.page.col_applies"),
+    }
+    st.table(pd.DataFrame(rows).rename(columns=labels).set_index(labels["case"]))
     if not runs.is_embedded_simulator():
         _render_verification(actor, merchant_id, key, [case for case in cases if case.applies])
 
@@ -207,6 +204,11 @@ def render_request_log(actor: Actor, merchant_id: int, key: str, own: bool) -> N
     """Every call made with the merchant's sandbox accounts, newest first, with diagnosis and notifications."""
     st.subheader(t("observatory.page.log_title"))
     st.caption(t("observatory.page.log_intro"))
+    with db() as session:
+        anything = request_log.requests_for(session, actor, merchant_id, per_page=1).total
+    if not anything:
+        st.info(t("observatory.page.log_empty", url=sandbox_base_url()), icon=":material/receipt_long:")
+        return
     left, middle, right = st.columns([2, 3, 2], vertical_alignment="bottom")
     source = left.selectbox(
         t("observatory.page.filter_source"),
@@ -234,7 +236,7 @@ def render_request_log(actor: Actor, merchant_id: int, key: str, own: bool) -> N
             failures_only=failures,
         )
     if found.total == 0:
-        st.info(t("observatory.page.log_empty", url=sandbox_base_url()), icon=":material/receipt_long:")
+        st.info(t("observatory.page.log_none_match"), icon=":material/filter_alt_off:")
         return
     st.dataframe(
         pd.DataFrame(
