@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -243,6 +244,7 @@ class Worker(threading.Thread):
         super().__init__(name="simulator-notifications", daemon=True)
         self.database_url = database_url
         self.wake = threading.Event()
+        self.reported_at = 0.0
 
     def run(self) -> None:
         while True:
@@ -250,7 +252,10 @@ class Worker(threading.Thread):
                 deliver_due(self.database_url)
                 wait = next_due_in(self.database_url)
             except Exception:  # a broken round must not end the worker: try again shortly
-                log.exception("notification round failed")
+                # said once a minute at most, so a database that is away does not flood the log
+                if time.monotonic() - self.reported_at > 60:
+                    self.reported_at = time.monotonic()
+                    log.exception("notification round failed")
                 wait = POLL_SECONDS
             self.wake.wait(POLL_SECONDS if wait is None else min(wait, POLL_SECONDS))
             self.wake.clear()
