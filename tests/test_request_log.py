@@ -176,7 +176,16 @@ def test_calls_with_the_public_accounts_are_not_anyones_log(session, admin, merc
 def test_a_merchant_user_sees_only_their_own_log(session, admin, merchant, account, merchant_input):
     import dataclasses
 
-    other = create_merchant(session, admin, dataclasses.replace(merchant_input, name="Other Shop"))
+    other = create_merchant(
+        session,
+        admin,
+        dataclasses.replace(
+            merchant_input,
+            name="Other Shop",
+            website="https://other.example.org",
+            contact_email="sam@other.example.org",
+        ),
+    )
     intruder = Actor(id=None, name="Someone", role="merchant", merchant_id=other.id)
     owner = Actor(id=None, name="Emily", role="merchant", merchant_id=merchant.id)
     call(session, "/v4/payment/unifiedPay", envelope(account, payment()))

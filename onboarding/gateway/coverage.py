@@ -212,7 +212,9 @@ def credit_from_traffic(session: Session, merchant_id: int) -> bool:
     merchant = session.get(Merchant, merchant_id)
     item = session.exec(
         select(ChecklistItem).where(
-            ChecklistItem.merchant_id == merchant_id, ChecklistItem.item_key == acceptance.ITEM_KEY
+            ChecklistItem.merchant_id == merchant_id,
+            ChecklistItem.item_key == acceptance.ITEM_KEY,
+            col(ChecklistItem.retired_at).is_(None),
         )
     ).first()
     if merchant is None or item is None or item.status == "passed":
