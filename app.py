@@ -6,11 +6,24 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from onboarding.operations.startup import prepare
-from web import routes
+from web import exception_handlers, middleware, routes
 
 # Streamlit's older page discovery would run a file of pages/ alone on the first request to its URL and list every
 # file there in the sidebar (streamlit/streamlit issues 9624, 8860); the role-built navigation below is the only one.
 PagesManager.uses_pages_directory = False
+
+
+def _no_external_ip_lookup() -> None:
+    """Streamlit asks a public web service for the machine's address (start banner, WebSocket origin check).
+
+    Starting or using the app must send nothing to outside services, so that lookup finds nothing.
+    """
+    from streamlit import net_util
+
+    net_util.get_external_ip = lambda: None
+
+
+_no_external_ip_lookup()
 
 
 @asynccontextmanager
@@ -78,13 +91,14 @@ def _pages(actor, t) -> dict:
 def main() -> None:
     from onboarding.core.i18n import LANGUAGES
     from ui.context import current_actor, language, sign_out, t
+    from ui.text import inert
 
     st.set_page_config(page_title="PingPong Onboarding", page_icon=":material/rocket_launch:", layout="wide")
     actor = current_actor()
     navigation = st.navigation(_pages(actor, t))
     with st.sidebar:
         if actor is not None:
-            st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))
+            st.caption(t("sidebar.signed_in_as", name=inert(actor.name), role=t(f"role.{actor.role}")))
             if st.button(t("sidebar.sign_out"), icon=":material/logout:"):
                 sign_out()
                 st.rerun()
@@ -102,4 +116,13 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
-    app = st.App(__file__, routes=routes(), lifespan=lifespan)
+    from ui.incidents import on_script_error
+
+    app = st.App(
+        __file__,
+        routes=routes(),
+        middleware=middleware(),
+        exception_handlers=exception_handlers(),
+        on_script_error=on_script_error,
+        lifespan=lifespan,
+    )

@@ -12,6 +12,7 @@ from onboarding.process.history import detail_of
 from onboarding.reports import exports
 from ui.checklist import confirm_dialog, render_conversation, render_item, render_stepper, run_action
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -33,7 +34,7 @@ def _choose_merchant() -> None:
         st.page_link("pages/new_merchant.py", label=t("nav.new_merchant"), icon=":material/add_business:")
         st.stop()
     names = {row["id"]: row["name"] for row in rows}
-    chosen = st.selectbox(t("merchant.choose"), list(names), format_func=names.get, index=None)
+    chosen = st.selectbox(t("merchant.choose"), list(names), format_func=lambda i: plain(names[i]), index=None)
     if chosen:
         st.query_params["id"] = str(chosen)
         st.rerun()
@@ -59,7 +60,9 @@ def _invite_panel(merchant) -> None:
         with db() as session:
             waiting = invitations.pending(session, actor, merchant.id)
         for invitation in waiting:
-            st.caption(t("invite.pending", email=invitation.email, date=invitation.expires_at.strftime("%Y-%m-%d")))
+            st.caption(
+                t("invite.pending", email=inert(invitation.email), date=invitation.expires_at.strftime("%Y-%m-%d"))
+            )
 
 
 def _record(merchant_id: int) -> bytes:
@@ -139,15 +142,15 @@ merchant = view.merchant
 dialog = None  # a confirmation opened from the Manage popover, shown outside it
 head, side = st.columns([4, 2], vertical_alignment="bottom")
 with head:
-    st.title(merchant.name)
+    st.title(inert(merchant.name))
     st.markdown(
         f":{'green' if merchant.status == 'launched' else 'blue' if merchant.status == 'active' else 'orange'}"
         f"-badge[{t(f'status.{merchant.status}')}] :gray-badge[{t(f'mode.{merchant.integration_mode}')}] "
-        f":gray-badge[{t(f'platform.{merchant.shop_platform}')}] :gray-badge[{merchant.country}]"
+        f":gray-badge[{t(f'platform.{merchant.shop_platform}')}] :gray-badge[{inert(merchant.country)}]"
     )
     st.caption(
-        f"{merchant.website} · {merchant.contact_name} <{merchant.contact_email}> · "
-        f"{t('pipeline.col_owner')}: {view.owner_name or '—'}"
+        f"{inert(merchant.website)} · {inert(merchant.contact_name)} {inert(f'<{merchant.contact_email}>')} · "
+        f"{t('pipeline.col_owner')}: {inert(view.owner_name or '—')}"
     )
 with side:
     st.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
@@ -181,7 +184,7 @@ with side:
                 owner_id = st.selectbox(
                     t("pipeline.owner"),
                     list(owner_names),
-                    format_func=owner_names.get,
+                    format_func=lambda i: plain(owner_names[i]),
                     index=list(owner_names).index(merchant.owner_id) if merchant.owner_id in owner_names else None,
                 )
                 if st.form_submit_button(t("action.save_owner")):
@@ -258,7 +261,11 @@ for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=F
         for override in view.overrides:
             if override.stage_index == stage.index:
                 st.warning(
-                    t("merchant.override_note", reason=override.reason, when=override.created_at.strftime("%Y-%m-%d")),
+                    t(
+                        "merchant.override_note",
+                        reason=inert(override.reason),
+                        when=override.created_at.strftime("%Y-%m-%d"),
+                    ),
                     icon=":material/gavel:",
                 )
         for item in view.items:
@@ -286,7 +293,7 @@ with tabs[-1]:
             ]
         )
         st.dataframe(
-            timeline,
+            plain_frame(timeline),
             hide_index=True,
             column_config={
                 "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),

@@ -9,6 +9,7 @@ from onboarding.process import comments, merchants, transitions
 from onboarding.process.definition import default_process
 from ui.checklist import render_conversation, render_item, render_stepper
 from ui.context import db, language, require_actor, show_error, show_flash, t
+from ui.text import inert, plain_frame
 
 actor = require_actor()
 process = default_process()
@@ -26,7 +27,7 @@ except DomainError as error:
 
 merchant = view.merchant
 derived = view.derived
-st.title(t("portal.title", name=merchant.name))
+st.title(t("portal.title", name=inert(merchant.name)))
 stage_title = (
     pick(process.stages[derived.current_stage].title, language())
     if derived.current_stage < len(process.stages)
@@ -85,7 +86,7 @@ with tabs[1]:
     ]
     if rows:
         st.dataframe(
-            pd.DataFrame(rows).sort_values("when", ascending=False),
+            plain_frame(pd.DataFrame(rows).sort_values("when", ascending=False)),
             hide_index=True,
             column_config={
                 "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),

@@ -6,7 +6,9 @@ import streamlit as st
 
 from onboarding.accounts import invitations, users
 from onboarding.core.errors import DomainError
+from onboarding.core.i18n import catalogue
 from ui.context import db, flash, show_error, show_flash, t
+from ui.text import inert
 
 show_flash()
 FORM_STYLE = (
@@ -56,9 +58,10 @@ def _accept_invitation(token: str) -> None:
         st.page_link("pages/sign_in.py", label=t("auth.go_sign_in"), icon=":material/login:")
         return
     problem = st.query_params.get("error")
-    if problem:
+    # the address bar is anyone's to write: only known messages are shown, never its text
+    if problem and f"error.{problem}" in catalogue("en"):
         st.error(t(f"error.{problem}", field=t("field.contact_name"), minimum=12, maximum=1024))
-    st.write(t("auth.invite_body", email=invitation.email))
+    st.write(t("auth.invite_body", email=inert(invitation.email)))
     st.html(
         FORM_STYLE + "<form class='auth-form' method='post' action='/auth/accept-invite'>"
         f"<input type='hidden' name='token' value='{html.escape(token, quote=True)}'>"

@@ -41,7 +41,7 @@ def test_pipeline_excel_holds_exactly_the_filtered_rows_with_dates(session, admi
 
 def test_chinese_headers_survive_the_csv_round_trip():
     frame = pd.DataFrame({"商户": ["测试"]})
-    assert exports.table_csv(frame).startswith("\ufeff商户".encode())
+    assert exports.table_csv(frame).startswith('\ufeff"商户"'.encode())
 
 
 def test_merchant_record_has_a_sheet_per_table_with_only_that_merchant(session, admin, dataset):

@@ -1,6 +1,10 @@
 """The HTTP face of the app: routes served beside the Streamlit UI (health, sign-in, API, gateway, simulator)."""
 
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+
+# Signing out is never harmful, and refusing it would leave the person signed in (web/auth.py revokes it).
+OPEN_TO_EVERY_ORIGIN = ("/auth/logout",)
 
 
 def routes() -> list[BaseRoute]:
@@ -8,3 +12,23 @@ def routes() -> list[BaseRoute]:
     from web import api, auth, gateway, health
 
     return [*health.routes(), *auth.routes(), *gateway.routes(), *api.routes()]
+
+
+def middleware() -> list[Middleware]:
+    """What wraps every route, Streamlit's included: security headers, cross-site refusal, the body ceiling."""
+    from web.bodies import BodyLimit
+    from web.cross_site import CrossSiteGuard
+    from web.security_headers import SecurityHeaders
+
+    return [
+        Middleware(SecurityHeaders),
+        Middleware(CrossSiteGuard, open_paths=OPEN_TO_EVERY_ORIGIN),
+        Middleware(BodyLimit),
+    ]
+
+
+def exception_handlers() -> dict:
+    """A short answer for every failure, with the trace only in the log."""
+    from web.incidents import handlers
+
+    return handlers()

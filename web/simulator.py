@@ -16,8 +16,10 @@ from onboarding.core import clock, database
 from onboarding.core.i18n import translate
 from onboarding.gateway import client as api
 from onboarding.gateway.simulator import delivery, engine, rules
+from web import bodies
 
 MAX_BODY = 1024 * 1024
+FORM_LIMIT = 16 * 1024
 
 
 def _base_url(request: Request) -> str:
@@ -35,8 +37,9 @@ def _handle(path: str, body: object, base_url: str) -> dict:
 
 def api_endpoint(path: str):
     async def endpoint(request: Request) -> Response:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        try:
+            raw = await bodies.read(request, MAX_BODY)
+        except bodies.BodyTooLarge:
             return JSONResponse(engine.unsigned_reply({}, "102000"), status_code=413)
         try:
             body = json.loads(raw or b"null")
@@ -98,7 +101,7 @@ async def checkout(request: Request) -> Response:
         return _result_page(txn, language)
     error = ""
     if request.method == "POST":
-        form = await request.form()
+        form = await bodies.form(request, FORM_LIMIT)
         card = {"number": str(form.get("number", ""))}
         email = str(form.get("email", ""))
         txn = await run_in_threadpool(_pay, txn.id, card, email, _base_url(request))
@@ -155,7 +158,7 @@ async def threeds(request: Request) -> Response:
         return _page("en", translate("gateway.sim.not_found", "en"), "", status=404)
     language = _language(txn)
     if request.method == "POST":
-        form = await request.form()
+        form = await bodies.form(request, FORM_LIMIT)
         txn = await run_in_threadpool(_challenge, token, str(form.get("code", "")), _base_url(request))
         return _result_page(txn, language)
     if txn.status != "PROCESSING":
@@ -194,4 +197,9 @@ def create_app() -> Starlette:
         delivery.ensure_worker()
         yield
 
-    return Starlette(routes=routes(), lifespan=lifespan)
+    from web import exception_handlers, middleware
+
+    # served alone (python -m onboarding simulator) it needs the same guards as the app it is mounted in
+    return Starlette(
+        routes=routes(), lifespan=lifespan, middleware=middleware(), exception_handlers=exception_handlers()
+    )

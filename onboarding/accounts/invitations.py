@@ -91,11 +91,11 @@ def find_open(session: Session, token: str | None) -> Invitation:
 
 def accept(session: Session, token: str, name: str, password: str) -> User:
     """Use an invitation once: create the merchant user with the chosen password."""
-    invitation = find_open(session, token)
     name = (name or "").strip()
     if not name:
         raise ValidationError("error.field_required", field="contact_name")
-    password_hash = hash_password(password)
+    password_hash = hash_password(password)  # before the first query: no connection is held while hashing
+    invitation = find_open(session, token)
     if session.exec(select(User.id).where(User.email == invitation.email)).first() is not None:
         raise ValidationError("error.email_taken")
     user = User(
