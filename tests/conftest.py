@@ -192,6 +192,6 @@ def server(tmp_path):
         {"ONBOARDING_DATA_DIR": str(data), "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port
     )
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port}
+        yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port, "pid": process.pid}
     finally:
         stop(process)

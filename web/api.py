@@ -146,7 +146,7 @@ def parameters(request: Request, operation_id: str) -> dict:
         raw = [request.path_params[name]] if where == "path" else request.query_params.getlist(name)
         try:
             if schema.get("type") == "array":
-                parts = [part.strip() for value in raw for part in value.split(",")]
+                parts = [part.strip() for value in raw for part in value.split(",")] if raw else []
                 if any(part == "" for part in parts):
                     raise BadRequest(f"'{name}' has an empty value.")
                 value = [_coerce(name, part, schema["items"]) for part in parts]
@@ -352,7 +352,8 @@ def openapi_document() -> dict:
             "description": description,
             "style": "form",
             "explode": False,
-            "schema": {"type": "array", "items": items, "default": []},
+            # an empty value ("status=") is a mistake, not "no filter": leave the parameter out instead
+            "schema": {"type": "array", "items": items, "minItems": 1},
         }
 
     identifier = {"type": "integer", "minimum": 1, "maximum": MAX_ID}

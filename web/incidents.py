@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from onboarding.core import incidents, storage
+from onboarding.core.logs import new_request_id
 from web import replies
 
 
@@ -26,9 +27,9 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     if error.status_code in (204, 304):
         return Response(status_code=error.status_code, headers=headers)
     if replies.wants_json(request.url.path):
-        request_id = _request_id(request)
-        body = {"error": error.detail} | ({"request_id": request_id} if request_id else {})
-        return JSONResponse(body, status_code=error.status_code, headers=headers)
+        request_id = _request_id(request) or new_request_id()
+        body = {"error": error.detail, "request_id": request_id}
+        return JSONResponse(body, status_code=error.status_code, headers={**headers, "X-Request-ID": request_id})
     return PlainTextResponse(error.detail, status_code=error.status_code, headers=headers)
 
 
