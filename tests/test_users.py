@@ -154,3 +154,22 @@ def test_admins_change_a_stages_sla_and_bad_values_are_refused(session, admin, s
     with pytest.raises(AccessDenied):
         sla.set_sla(session, actor_for(support_user), "sandbox", 2)
     assert sla.stage_slas(session)["sandbox"] == 9
+
+
+def test_a_password_of_only_spaces_is_refused(session, admin):
+    with pytest.raises(ValidationError) as caught:
+        users.create_user(session, admin, email="x@support.example.com", name="X", role="support", password=" " * 12)
+    assert caught.value.key == "error.password_blank"
+    with pytest.raises(ValidationError):
+        users.reset_password(session, admin, admin.id, "\t" * 6 + " " * 6)
+
+
+def test_deactivation_revokes_api_tokens_for_good(session, admin, support_user):
+    from onboarding.accounts import api_tokens
+
+    _, plain = api_tokens.create_token(session, actor_for(support_user), "CRM sync")
+    assert api_tokens.authenticate(session, plain) is not None
+    users.set_active(session, admin, support_user.id, False)
+    users.set_active(session, admin, support_user.id, True)
+    assert api_tokens.authenticate(session, plain) is None, "reactivation does not bring the old token back"
+    assert all(row.revoked_at for row in api_tokens.list_tokens(session, actor_for(support_user)))

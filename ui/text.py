@@ -46,6 +46,6 @@ def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A table whose text cells cannot reorder themselves (tables render no Markdown, but do honour bidi)."""
     cleaned = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column].dtype):
             cleaned[column] = frame[column].map(lambda value: plain(value) if isinstance(value, str) else value)
     return cleaned
