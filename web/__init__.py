@@ -11,7 +11,8 @@ def routes() -> list[BaseRoute]:
     """Every HTTP route of the app; each area contributes its own."""
     from web import api, auth, gateway, health
 
-    return [*health.routes(), *auth.routes(), *gateway.routes(), *api.routes()]
+    # the API's catch-all for unknown /api/v1/ paths comes last, so every route listed before it still answers
+    return [*health.routes(), *auth.routes(), *gateway.routes(), *api.routes(), *api.fallback()]
 
 
 def middleware() -> list[Middleware]:

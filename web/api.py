@@ -504,15 +504,19 @@ def _known() -> list[Route]:
 
 
 def routes() -> list[BaseRoute]:
-    """The integration API's routes; anything else under /api/v1/ is a JSON 404 (or 405), never the app's page."""
+    """The integration API's routes."""
+    return _known()
+
+
+def fallback() -> list[BaseRoute]:
+    """Anything else under /api/v1/ is a JSON 404 (or 405), never the app's page; web.routes() puts it last."""
     known = _known()
 
     def unknown(request: Request) -> JSONResponse:
         for route in known:
             if route.matches(request.scope)[0] == Match.PARTIAL:
-                raise HTTPException(
-                    405, "This method is not allowed here.", headers={"Allow": ", ".join(route.methods)}
-                )
+                allowed = ", ".join(sorted(route.methods))
+                raise HTTPException(405, "This method is not allowed here.", headers={"Allow": allowed})
         raise HTTPException(404, f"There is nothing at {request.url.path[:200]}; see {PREFIX}/openapi.json.")
 
-    return [*known, Route(f"{PREFIX}/{{rest:path}}", unknown), Route(PREFIX, unknown)]
+    return [Route(f"{PREFIX}/{{rest:path}}", unknown), Route(PREFIX, unknown)]
