@@ -74,13 +74,13 @@ def _record(merchant_id: int) -> bytes:
 def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
     """Merge this merchant (a duplicate) into the one that is kept, after a confirmation with a reason."""
 
-    @st.dialog(t("process.merge_title", name=merchant.name))
+    @st.dialog(t("process.merge_title", name=inert(merchant.name)))
     def _dialog() -> None:
         st.write(t("process.merge_body"))
         into_id = st.selectbox(
             t("process.merge_into"),
             list(candidates),
-            format_func=candidates.get,
+            format_func=lambda i: plain(candidates[i]),
             index=None,
             placeholder=t("process.merge_into_placeholder"),
         )
@@ -92,7 +92,7 @@ def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
             except DomainError as error:
                 show_error(error)
             else:
-                flash(t("flash.merged", name=kept.name))
+                flash(t("flash.merged", name=inert(kept.name)))
                 st.query_params["id"] = str(kept.id)
                 st.rerun()
 
@@ -103,7 +103,9 @@ def _archived_banner(merchant) -> None:
     """An archived merchant says so, why, and offers to bring it back (a merged one points at the kept one)."""
     when = merchant.archived_at.strftime("%Y-%m-%d")
     if merchant.merged_into_id is not None:
-        st.warning(t("process.merged_banner", when=when, reason=merchant.archived_reason), icon=":material/merge:")
+        st.warning(
+            t("process.merged_banner", when=when, reason=inert(merchant.archived_reason)), icon=":material/merge:"
+        )
         st.page_link(
             "pages/merchant.py",
             label=t("process.open_kept"),
@@ -111,7 +113,9 @@ def _archived_banner(merchant) -> None:
             query_params={"id": str(merchant.merged_into_id)},
         )
         return
-    st.warning(t("process.archived_banner", when=when, reason=merchant.archived_reason), icon=":material/archive:")
+    st.warning(
+        t("process.archived_banner", when=when, reason=inert(merchant.archived_reason)), icon=":material/archive:"
+    )
     if st.button(t("action.restore"), icon=":material/unarchive:"):
         run_action(archive.restore, "flash.restored", merchant_id=merchant.id)
 
@@ -209,7 +213,7 @@ with side:
 
 if dialog == "withdraw":
     confirm_dialog(
-        t("process.withdraw_title", name=merchant.name),
+        t("process.withdraw_title", name=inert(merchant.name)),
         t("process.withdraw_body"),
         t("process.withdraw_reason"),
         t("action.confirm_withdraw"),
@@ -220,7 +224,7 @@ if dialog == "withdraw":
     )
 elif dialog == "archive":
     confirm_dialog(
-        t("process.archive_title", name=merchant.name),
+        t("process.archive_title", name=inert(merchant.name)),
         t("process.archive_body"),
         t("process.archive_reason"),
         t("action.confirm_archive"),

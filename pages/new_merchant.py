@@ -6,7 +6,7 @@ import streamlit as st
 from onboarding.core.errors import DomainError
 from onboarding.process import countries, duplicates, merchants
 from ui.context import db, error_text, flash, language, require_actor, show_error, t
-from ui.text import inert, plain
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(staff=True)
 st.title(t("nav.new_merchant"))
@@ -117,19 +117,21 @@ if pending:
     with st.container(border=True, key="nm_duplicates"):
         st.warning(t("new_merchant.duplicates_title", count=len(matches)), icon=":material/content_copy:")
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "name": match.name,
-                        "link": f"merchant?id={match.id}",
-                        "matches": separator.join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
-                        "website": match.website,
-                        "contact_email": match.contact_email,
-                        "status": t(f"status.{match.status}")
-                        + (f" · {t('new_merchant.archived')}" if match.archived else ""),
-                    }
-                    for match in matches
-                ]
+            plain_frame(
+                pd.DataFrame(
+                    [
+                        {
+                            "name": match.name,
+                            "link": f"merchant?id={match.id}",
+                            "matches": separator.join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
+                            "website": match.website,
+                            "contact_email": match.contact_email,
+                            "status": t(f"status.{match.status}")
+                            + (f" · {t('new_merchant.archived')}" if match.archived else ""),
+                        }
+                        for match in matches
+                    ]
+                )
             ),
             hide_index=True,
             column_config={

@@ -1,7 +1,7 @@
 """Hardening: refused notifications keep an excerpt, hash and source; image thumbnails
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
