@@ -74,6 +74,7 @@ def seed(session) -> dict:
         row.item_key: row
         for row in session.exec(select(ChecklistItem).where(ChecklistItem.merchant_id == merchant.id)).all()
     }
+    checklist.complete(session, admin, items["production_parameters"].id, items["production_parameters"].version)
     checklist.submit(
         session, person, items["parameters_replaced"].id, items["parameters_replaced"].version, LONG, note=LONG
     )
