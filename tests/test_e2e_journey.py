@@ -7,7 +7,7 @@ import re
 
 from tests.browser import ARTIFACTS, needs_chromium
 from tests.samples import png_bytes
-from tools.chromium import chromium_browser, sign_in
+from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 
 SHOTS = ARTIFACTS.parent / "e2e"
 ADMIN = ("Mei Lin", "mei.lin@support.example.com", "a long admin password")
@@ -69,6 +69,8 @@ class Journey:
     def open(self, page, path: str, text: str) -> None:
         page.goto(f"{self.base}{path}")
         page.get_by_text(text).first.wait_for(timeout=TIMEOUT)
+        # the sidebar may already show `text`: wait until the page itself has drawn and stopped changing
+        wait_until_drawn(page, timeout_ms=TIMEOUT)
         self.idle(page)
 
     def item(self, page, key: str):
