@@ -100,8 +100,10 @@ def error_text(error: DomainError) -> str:
     """A domain error as a message in the page's language (field names translated, what people typed inert)."""
     from ui.text import inert_params
 
-    params = {k: t(f"field.{v}") if k == "field" else v for k, v in error.params.items()}
-    return t(error.key, **inert_params(**params))
+    params = inert_params(**{k: v for k, v in error.params.items() if k != "field"})
+    if "field" in error.params:
+        params["field"] = t(f"field.{error.params['field']}")  # our own label, not typed text
+    return t(error.key, **params)
 
 
 def show_error(error: DomainError) -> None:
