@@ -28,11 +28,13 @@ _no_external_ip_lookup()
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Check the process file and migrate before the first request; resume pending simulator notifications."""
+    """Check the process file and migrate before the first request; resume pending simulator notifications and mail."""
     from onboarding.gateway.simulator.delivery import ensure_worker
+    from onboarding.notifications import worker
 
     prepare()
     ensure_worker()
+    worker.ensure_worker()
     yield
 
 

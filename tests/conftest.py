@@ -25,6 +25,7 @@ from onboarding.core.config import get_settings
 from onboarding.operations.startup import prepare
 from onboarding.process.merchants import MerchantInput, create_merchant
 from tests.gateway_servers import sandbox, shared_simulator  # noqa: F401  (fixtures for every module)
+from tests.mailbox import mailbox  # noqa: F401  (a loopback SMTP server for every module)
 from tools.local_processes import free_port, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
