@@ -185,12 +185,24 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server_env() -> dict:
+    """Extra settings for the `server` fixture; a module overrides it (e.g. to send mail to a loopback SMTP server)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path, server_env):
     """The real app served on a free loopback port, with its own data directory; stopped by pid."""
     port = free_port()
     data = tmp_path / "server-data"
     process = start_server(
-        {"ONBOARDING_DATA_DIR": str(data), "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port
+        {
+            "ONBOARDING_DATA_DIR": str(data),
+            "PORT": str(port),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            **server_env,
+        },
+        port,
     )
     try:
         yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port, "pid": process.pid}

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 
 from sqlmodel import Session, select
 
@@ -88,7 +89,7 @@ def _tell(
             category=category,
             to_address=user.email,
             language=language,
-            mail=render(build(user, t, language)),
+            mail=render(replace(build(user, t, language), staff=user.role != "merchant")),
             recipient_id=user.id,
             merchant_id=merchant.id,
         )

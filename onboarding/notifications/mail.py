@@ -36,6 +36,7 @@ class Content:
     quote_colour: str = "#d64545"
     sections: list[Section] = field(default_factory=list)
     security: bool = False  # security mail cannot be turned off, so it offers no settings link
+    staff: bool = False  # staff choose their e-mails on My work, merchants in their portal
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,9 @@ def _environment(html: bool) -> Environment:
     )
 
 
-def settings_url() -> str:
-    """Where a person turns categories of e-mail on and off (their start page)."""
-    return f"{get_settings().public_url}/?notifications=settings"
+def settings_url(staff: bool) -> str:
+    """Where a person turns categories of e-mail on and off: My work for staff, the portal for merchants."""
+    return f"{get_settings().public_url}/{'my-work' if staff else ''}?notifications=settings"
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
@@ -91,7 +92,7 @@ def render(content: Content) -> Rendered:
         "action_url": content.action_url,
         "link_hint": t("mail.link_hint"),
         "footer": t("mail.footer_security") if content.security else t("mail.footer"),
-        "settings_url": None if content.security else settings_url(),
+        "settings_url": None if content.security else settings_url(content.staff),
         "settings_label": t("mail.settings_link"),
     }
     text = _environment(False).get_template("mail.txt").render(values)

@@ -205,6 +205,7 @@ def _digests(session: Session, now: datetime) -> int:
             translate("mail.open_my_work", language),
             f"{get_settings().public_url}/my-work",
             sections=_digest_sections(work, language),
+            staff=True,
         )
         queued += outbox.enqueue(
             session,
