@@ -52,7 +52,6 @@ def _table(frame: pd.DataFrame, key: str, ids: list[int], column_config: dict) -
         selection_mode="single-row",
         key=key,
         width="stretch",
-        height=min(36 * len(frame) + 40, 420),
         column_config=column_config,
     )
     chosen = selection.selection.rows if selection else []
@@ -68,8 +67,8 @@ for thread in work.unread:
         text, open_button, read_button = st.columns([6, 1, 1.4], vertical_alignment="center")
         with text:
             st.html(
-                f"<div style='font-family:sans-serif'><b>{html.escape(thread.merchant_name)}</b> · "
-                f"<span style='color:#2f6fed'>{html.escape(t('my_work.metric_unread'))}: {thread.count}</span> · "
+                f"<div><b>{html.escape(thread.merchant_name)}</b> · "
+                f"<span style='color:#2f6fed'>{html.escape(t('my_work.thread_count', count=thread.count))}</span> · "
                 f"<span style='color:#6b7487'>{html.escape(thread.newest_author)}, "
                 f"{thread.newest_at:%Y-%m-%d %H:%M}</span><div style='color:#31333f;margin-top:4px'>"
                 f"{html.escape(thread.newest_preview)}</div></div>"

@@ -168,3 +168,14 @@ def test_demo_data_tells_nobody_but_a_rejection_afterwards_reaches_the_merchant(
     (mail,) = mailbox.to(contact.email)
     assert "The screenshot is cut off; show the whole page." in text_of(mail)
     assert link_in(mail) == f"http://localhost:8501/?item={row.item_key}"
+
+
+def test_every_category_and_status_has_its_texts_in_both_languages():
+    from onboarding.core.i18n import catalogue
+
+    keys = {f"notify.category.{c}" for c in preferences.CATEGORIES} | {
+        f"outbox.kind.{c}" for c in preferences.CATEGORIES
+    }
+    keys |= {f"outbox.status.{status}" for status in outbox.STATUSES}
+    for language in ("en", "zh"):
+        assert sorted(keys - set(catalogue(language))) == [], language

@@ -106,8 +106,8 @@ def render_outbox(actor: Actor) -> None:
             {
                 "created": row.created_at,
                 "to": row.to_address,
-                "category": t(f"notify.category.{row.category}"),
                 "subject": row.subject,
+                "category": t(f"outbox.kind.{row.category}"),
                 "status": _status(row.status),
                 "attempts": row.attempts,
                 "next": row.next_attempt_at,
@@ -127,8 +127,8 @@ def render_outbox(actor: Actor) -> None:
         column_config={
             "created": st.column_config.DatetimeColumn(t("outbox.col_created"), format="YYYY-MM-DD HH:mm"),
             "to": t("outbox.col_to"),
-            "category": t("outbox.col_category"),
             "subject": t("outbox.col_subject"),
+            "category": t("outbox.col_category"),
             "status": t("outbox.col_status"),
             "attempts": st.column_config.NumberColumn(t("outbox.col_attempts")),
             "next": st.column_config.DatetimeColumn(t("outbox.col_next"), format="YYYY-MM-DD HH:mm"),

@@ -11,6 +11,9 @@ from onboarding.core.i18n import translate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_SUBJECT = 300
+LATIN_FONTS = "-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif"
+# Chinese fonts first only for Chinese mail: they would draw English quotes full-width
+CHINESE_FONTS = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def render(content: Content) -> Rendered:
 
     values = {
         "language_tag": "zh-CN" if language == "zh" else "en",
+        "fonts": CHINESE_FONTS if language == "zh" else LATIN_FONTS,
         "subject": one_line(content.subject),
         "preheader": one_line(content.paragraphs[0] if content.paragraphs else content.subject, 140),
         "brand": t("mail.brand"),

@@ -203,8 +203,8 @@ def deliver_due(database_url: str | None = None) -> Round:
                 except smtplib.SMTPRecipientsRefused as error:
                     _count(outcome, _record(session, row.id, f"recipient refused: {error.recipients}", True))
                 except smtplib.SMTPResponseException as error:
-                    reason = f"SMTP {error.smtp_code}: {error.smtp_error!r}"
-                    _count(outcome, _record(session, row.id, reason, permanent=error.smtp_code >= 500))
+                    # even a 5xx may be the server's own trouble: retried until OUTBOX_MAX_ATTEMPTS, never lost at once
+                    _count(outcome, _record(session, row.id, f"SMTP {error.smtp_code}: {error.smtp_error!r}"))
                 except (OSError, smtplib.SMTPException) as error:
                     _count(outcome, _record(session, row.id, f"SMTP failed: {error}"))
                     break  # the connection is gone; the rest are still due for the next round
