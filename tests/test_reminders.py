@@ -40,6 +40,7 @@ def test_send_reminders_mails_waiting_merchants_and_staff_digests_and_nothing_ne
     assert reminded, first.stdout
     staff = {email for _, email, _ in demo.STAFF}
     assert {m["To"] for m in digests} == staff  # every demo owner has merchants that need action
+    assert f"Queued {len(reminded)} reminders and {len(digests)} digests" in first.stdout
     assert f"Sent {len(mailbox.messages)} messages" in first.stdout
     reminder = reminded[0]
     merchant = session.exec(select(Merchant).where(Merchant.name == reminder["Subject"].split(":")[0])).one()

@@ -74,8 +74,9 @@ def enqueue(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.__table__.c.id)  # rowcount is not reliable for this statement on every driver
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def backoff(attempts: int) -> timedelta:
