@@ -75,23 +75,3 @@ def unread_messages(session: Session, actor: Actor, merchant_id: int) -> list[Co
             .order_by(col(Comment.id))
         )
     )
-
-
-def unread_counts(session: Session, actor: Actor, merchant_ids: list[int] | None = None) -> dict[int, int]:
-    """Per merchant, how many of the other party's messages the staff actor has not read (one query)."""
-    if not actor.is_staff:
-        return {actor.merchant_id: len(unread_messages(session, actor, actor.merchant_id))} if actor.merchant_id else {}
-    marker = (
-        select(ConversationRead.merchant_id, ConversationRead.last_read_comment_id)
-        .where(ConversationRead.user_id == (actor.id or -1))
-        .subquery()
-    )
-    query = (
-        select(Comment.merchant_id, func.count())
-        .outerjoin(marker, marker.c.merchant_id == Comment.merchant_id)
-        .where(_other_side(actor), col(Comment.id) > func.coalesce(marker.c.last_read_comment_id, 0))
-        .group_by(Comment.merchant_id)
-    )
-    if merchant_ids is not None:
-        query = query.where(col(Comment.merchant_id).in_(merchant_ids))
-    return dict(session.exec(query).all())
