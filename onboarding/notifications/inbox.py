@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from models import ChecklistItem, Comment, Merchant
@@ -60,10 +60,11 @@ class MyWork:
 
 
 def _mine(actor: Actor):
-    """SQL: merchants this person answers for: theirs, and (for admins) those nobody owns."""
+    """SQL: merchants this person answers for (not archived): theirs, and (for admins) those nobody owns."""
+    owned = Merchant.owner_id == actor.id
     if actor.is_admin:
-        return or_(Merchant.owner_id == actor.id, col(Merchant.owner_id).is_(None))
-    return Merchant.owner_id == actor.id
+        owned = or_(owned, col(Merchant.owner_id).is_(None))
+    return and_(owned, col(Merchant.archived_at).is_(None))
 
 
 def _waiting(session: Session, actor: Actor) -> list[WaitingItem]:

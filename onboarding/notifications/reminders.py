@@ -45,7 +45,7 @@ def _idle_merchants_waiting(session: Session, now: datetime) -> list[Merchant]:
         session.exec(
             select(Merchant)
             .join(waiting, waiting.c.merchant_id == Merchant.id)
-            .where(idle(rules, now), waiting.c.on_merchant == 1)
+            .where(idle(rules, now), waiting.c.on_merchant == 1, col(Merchant.archived_at).is_(None))
             .order_by(col(Merchant.id))
         )
     )

@@ -134,14 +134,14 @@ def apply_derived(
 ) -> Derived:
     """Store a derived stage and progress on the merchant; a stage change goes into history, the last stage launches.
 
-    `activity=False` (a process update) leaves the merchant's last activity alone.
+    `activity=False` (a process update) leaves the merchant's last activity alone and tells nobody.
     """
     now = clock.now()
     if derived.current_stage != merchant.current_stage:
         history.record(
             session, actor, "stage_entered", merchant.id, stage=derived.current_stage, previous=merchant.current_stage
         )
-        opened = derived.current_stage > merchant.current_stage
+        opened = activity and derived.current_stage > merchant.current_stage
         merchant.current_stage = derived.current_stage
         merchant.stage_entered_at = now
         if opened:
@@ -150,7 +150,8 @@ def apply_derived(
             merchant.status = "launched"
             merchant.launched_at = now
             history.record(session, actor, "status_changed", merchant.id, status="launched", previous="active")
-            events.went_live(session, actor, merchant)
+            if activity:
+                events.went_live(session, actor, merchant)
     merchant.progress = derived.progress
     if activity:
         merchant.last_activity_at = now

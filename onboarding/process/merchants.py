@@ -13,7 +13,6 @@ from models import ChecklistItem, HistoryEvent, Merchant, StageOverride, Submiss
 from onboarding.core import clock, validation
 from onboarding.core.access import STAFF_ROLES, Actor, require_merchant_access, require_staff
 from onboarding.core.errors import DomainError, NotFound, ValidationError
-from onboarding.notifications import events
 from onboarding.process import checklist, countries, duplicates, history
 from onboarding.process.definition import default_process
 
@@ -197,7 +196,6 @@ def change_status(session: Session, actor: Actor, merchant_id: int, status: str,
     merchant.last_activity_at = clock.now()
     if status == "launched" and merchant.launched_at is None:
         merchant.launched_at = clock.now()
-        events.went_live(session, actor, merchant)
     session.add(merchant)
     history.record(
         session,
