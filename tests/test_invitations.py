@@ -83,7 +83,9 @@ def test_an_address_of_staff_or_of_another_merchant_is_refused(session, admin, m
 
     from onboarding.process.merchants import create_merchant
 
-    other = create_merchant(session, admin, dataclasses.replace(merchant_input, name="Kyoto Tea House"))
+    other = create_merchant(
+        session, admin, dataclasses.replace(merchant_input, name="Kyoto Tea House"), allow_duplicate=True
+    )
     _waiting_account(session, other.id, "haruto@kyoto.example.jp")
     with pytest.raises(ValidationError) as caught:
         invitations.invite(session, admin, merchant.id, "haruto@kyoto.example.jp")
