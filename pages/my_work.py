@@ -122,15 +122,7 @@ if work.flagged:
                     else t("stage.completed")
                     for row in work.flagged
                 ],
-                "reason": [
-                    t(
-                        "my_work.flag_reason",
-                        days=row["days_in_stage"],
-                        sla=row["sla_days"] if row["sla_days"] is not None else "—",
-                        idle=row["days_idle"],
-                    )
-                    for row in work.flagged
-                ],
+                "reason": [inbox.flag_reason(row, language()) for row in work.flagged],
                 "waiting": [t(f"attention.who_{row['waiting_on']}") for row in work.flagged],
             }
         ),

@@ -157,3 +157,14 @@ def test_a_lease_left_by_a_dead_instance_is_taken_over_after_it_expires(session)
     assert lease.acquire(session, "job", "alive", timedelta(minutes=15), today, later)
     lease.complete(session, "job", "alive", today)
     assert not lease.acquire(session, "job", "dead", timedelta(minutes=15), today, later)
+
+
+def test_a_flag_names_only_what_is_wrong_in_either_language():
+    from onboarding.notifications import inbox
+
+    row = {"over_sla": True, "idle": False, "days_in_stage": 8, "sla_days": 7, "days_idle": 0}
+    assert inbox.flag_reason(row, "en") == "8 days in stage (SLA 7 days)"
+    row |= {"idle": True, "days_idle": 9}
+    assert inbox.flag_reason(row, "en") == "8 days in stage (SLA 7 days); no activity for 9 days"
+    assert inbox.flag_reason(row | {"over_sla": False}, "zh") == "9 天无动态"
+    assert inbox.flag_reason(row, "zh") == "本阶段已 8 天（SLA 7 天）；9 天无动态"

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from models import ChecklistItem, Comment, Merchant
 from models.notifications import ConversationRead
 from onboarding.core.access import Actor, require_staff
+from onboarding.core.i18n import translate
 from onboarding.process import transitions
 from onboarding.process.definition import default_process
 from onboarding.reports.attention import needs_attention
@@ -136,6 +137,16 @@ def _unread(session: Session, actor: Actor) -> list[UnreadThread]:
         )
     unread.sort(key=lambda thread: thread.newest_at, reverse=True)
     return unread
+
+
+def flag_reason(row: dict, language: str) -> str:
+    """Why a merchant is flagged, in one line: its time in stage against the SLA, and its silence."""
+    parts = []
+    if row["over_sla"]:
+        parts.append(translate("my_work.reason_sla", language, days=row["days_in_stage"], sla=row["sla_days"]))
+    if row["idle"]:
+        parts.append(translate("my_work.reason_idle", language, idle=row["days_idle"]))
+    return ("；" if language == "zh" else "; ").join(parts)
 
 
 def my_work(session: Session, actor: Actor) -> MyWork:

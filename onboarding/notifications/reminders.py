@@ -152,9 +152,7 @@ def _digest_sections(work: inbox.MyWork, language: str) -> list[Section]:
             "mail.digest.flag_line",
             merchant=row["name"],
             stage=row["stage"] + 1,
-            days=row["days_in_stage"],
-            sla=row["sla_days"] if row["sla_days"] is not None else "—",
-            idle=row["days_idle"],
+            reason=inbox.flag_reason(row, language),
         )
         for row in work.flagged
     ]
