@@ -11,6 +11,7 @@ from onboarding.notifications import inbox, reading
 from onboarding.process.definition import default_process
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
 from ui.notifications import forget_count, render_preferences
+from ui.text import plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -46,7 +47,7 @@ def _what(entry: inbox.WaitingItem) -> str:
 def _table(frame: pd.DataFrame, key: str, ids: list[int], column_config: dict) -> None:
     """A sortable table; selecting a row opens its merchant."""
     selection = st.dataframe(
-        frame,
+        plain_frame(frame),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -67,11 +68,11 @@ for thread in work.unread:
         text, open_button, read_button = st.columns([6, 1, 1.4], vertical_alignment="center")
         with text:
             st.html(
-                f"<div><b>{html.escape(thread.merchant_name)}</b> · "
+                f"<div><b>{html.escape(plain(thread.merchant_name))}</b> · "
                 f"<span style='color:#2f6fed'>{html.escape(t('my_work.thread_count', count=thread.count))}</span> · "
-                f"<span style='color:#6b7487'>{html.escape(thread.newest_author)}, "
+                f"<span style='color:#6b7487'>{html.escape(plain(thread.newest_author))}, "
                 f"{thread.newest_at:%Y-%m-%d %H:%M}</span><div style='color:#31333f;margin-top:4px'>"
-                f"{html.escape(thread.newest_preview)}</div></div>"
+                f"{html.escape(plain(thread.newest_preview))}</div></div>"
             )
         if open_button.button(t("my_work.open_merchant"), key=f"open_{thread.merchant_id}", icon=":material/forum:"):
             _open(thread.merchant_id)

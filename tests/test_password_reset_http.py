@@ -101,11 +101,20 @@ def test_guessing_tokens_and_asking_for_many_links_are_locked_out_like_sign_in(a
     assert len(mailbox.wait_for(4)) == 4
 
 
-def test_forms_must_be_small_and_url_encoded(app):
+def test_forms_are_small_same_site_and_checked(app):
     base, _ = app
     huge = httpx.post(f"{base}/auth/forgot", data={"email": "a" * 20_000 + "@example.com"}, timeout=20)
     assert huge.status_code == 413
-    as_json = httpx.post(f"{base}/auth/forgot", json={"email": "emily@aurora.example.com"}, timeout=20)
-    assert as_json.status_code == 415
+    elsewhere = httpx.post(
+        f"{base}/auth/forgot",
+        data={"email": "emily@aurora.example.com"},
+        headers={"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"},
+        timeout=20,
+    )
+    assert elsewhere.status_code == 403
+    forged = httpx.post(
+        f"{base}/auth/reset", data={"token": "x", "password": NEW_PASSWORD}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert forged.status_code == 403
     malformed = _post(base, "/auth/forgot", email="not an address")
     assert malformed.status_code == 303 and malformed.headers["location"] == "/?forgot=1&error=bad_email"

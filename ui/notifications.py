@@ -1,6 +1,5 @@
 """What pages share about notifications: the My work count, e-mail settings and the admins' outbox."""
 
-import re
 import time
 
 import pandas as pd
@@ -11,9 +10,9 @@ from onboarding.core.config import get_settings
 from onboarding.core.errors import DomainError
 from onboarding.notifications import inbox, outbox, preferences, reading
 from ui.context import db, flash, show_error, t
+from ui.text import inert, plain_frame, show_text
 
 COUNT_KEY = "my_work_count"
-MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 # The navigation reruns with every click; counting again at most this often keeps it cheap.
 COUNT_SECONDS = 30
 
@@ -30,11 +29,6 @@ def my_work_count(actor: Actor) -> int | None:
         return None
     st.session_state[COUNT_KEY] = (actor.id, time.monotonic(), total)
     return total
-
-
-def plain(text: str) -> str:
-    """People's text made safe for Markdown: every character that means something is escaped."""
-    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text or "")
 
 
 def forget_count() -> None:
@@ -118,7 +112,7 @@ def render_outbox(actor: Actor) -> None:
         ]
     )
     selection = st.dataframe(
-        table,
+        plain_frame(table),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -140,12 +134,13 @@ def render_outbox(actor: Actor) -> None:
     entry = rows[chosen[0]] if chosen else rows[0]
     with st.container(border=True):
         st.markdown(f"**{t('outbox.preview')}**")
-        st.text(f"{entry.subject}\n{entry.to_address} · {_status(entry.status)} · {entry.created_at:%Y-%m-%d %H:%M}")
+        show_text(f"{entry.subject}\n{entry.to_address} · {_status(entry.status)} · {entry.created_at:%Y-%m-%d %H:%M}")
         if entry.secret:
             st.info(t("outbox.secret"), icon=":material/lock:")
         else:
             text_tab, html_tab = st.tabs([t("outbox.text_tab"), t("outbox.html_tab")])
-            text_tab.text(entry.text)
+            with text_tab:
+                show_text(entry.text)
             with html_tab:
                 st.html(entry.html)  # sanitised in the page: the mail's text came from people
         if entry.status in ("failed", "held") and st.button(
@@ -181,8 +176,8 @@ def render_new_messages(actor: Actor, merchant_id: int, unread: list) -> None:
         st.caption(t("portal_inbox.new_caption"))
         for message in unread:
             with st.chat_message("assistant", avatar=":material/support_agent:"):
-                st.caption(f"{plain(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}")
-                st.text(message.body)
+                st.caption(f"{inert(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}")
+                show_text(message.body)
         if st.button(t("portal_inbox.mark_read"), key="mark_new_read", icon=":material/done_all:"):
             _mark_read(actor, merchant_id)
 

@@ -1,11 +1,10 @@
 """HTTP routes of a forgotten password: POST /auth/forgot (mail a link) and POST /auth/reset (use it)."""
 
-import html
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from onboarding.accounts import auth, password_reset, rate_limits
@@ -13,49 +12,21 @@ from onboarding.core import database
 from onboarding.core.errors import DomainError, NotFound, ValidationError
 from onboarding.core.i18n import translate
 from onboarding.core.validation import validate_email
+from web import bodies, replies
 
-MAX_FORM_BYTES = 8 * 1024  # an e-mail, a token and two passwords fit many times over
-FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_LIMIT = 8 * bodies.KIB  # an e-mail, a token and two passwords fit many times over
 # These refusals mean the link itself is wrong: they count towards the lockout, a weak password does not.
 TOKEN_ERRORS = ("error.reset_unknown", "error.reset_used", "error.reset_expired")
 
 
-class FormRefused(Exception):
-    """The body is not a small url-encoded form; `response` says why."""
-
-    def __init__(self, response: Response):
-        super().__init__(response.status_code)
-        self.response = response
+def _field(form, name: str, limit: int) -> str:
+    return str(form.get(name, ""))[:limit]
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The url-encoded form of the request, read up to MAX_FORM_BYTES (first value of each field)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise FormRefused(PlainTextResponse("Send the form as application/x-www-form-urlencoded.", 415))
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise FormRefused(PlainTextResponse("The form is too large.", 413))
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_FORM_BYTES:
-            raise FormRefused(PlainTextResponse("The form is too large.", 413))
-    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=20)
-    return {name: values[0] for name, values in fields.items()}
-
-
-def _language(request: Request) -> str:
-    return "zh" if request.headers.get("accept-language", "").lower().startswith("zh") else "en"
-
-
-def _limited(request: Request, limited: rate_limits.Limited) -> HTMLResponse:
-    language = _language(request)
-    message = html.escape(translate("reset.locked", language, time=limited.until.strftime("%H:%M UTC")))
-    back = html.escape(translate("auth.back", language))
-    return HTMLResponse(
-        f"<!doctype html><meta charset=utf-8><title>429</title><body style='font-family:sans-serif;"
-        f"max-width:36em;margin:4em auto'><h1>{message}</h1><p><a href='/'>{back}</a></p>",
-        status_code=429,
+def _limited(request: Request, limited: rate_limits.Limited) -> Response:
+    language = replies.language_of(request.headers)
+    return replies.page(
+        translate("reset.locked", language, time=limited.until.strftime("%H:%M UTC")), "", 429, language
     )
 
 
@@ -68,11 +39,8 @@ def _wake_mail_worker() -> None:
 
 async def forgot(request: Request) -> Response:
     """Mail a reset link if the address has an account; the answer is the same either way."""
-    try:
-        form = await read_form(request)
-    except FormRefused as refused:
-        return refused.response
-    email = form.get("email", "")[: password_reset.MAX_EMAIL]
+    form = await bodies.form(request, FORM_LIMIT)
+    email = _field(form, "email", password_reset.MAX_EMAIL)
     try:
         validate_email(email, field="email")
     except ValidationError:
@@ -94,13 +62,10 @@ async def forgot(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Set the new password with a reset link's token, end every session of the user, send them to sign in."""
-    try:
-        form = await read_form(request)
-    except FormRefused as refused:
-        return refused.response
-    token, password = form.get("token", "")[:200], form.get("password", "")[:1024]
+    form = await bodies.form(request, FORM_LIMIT)
+    token, password = _field(form, "token", 200), _field(form, "password", 1024)
     back = f"/?reset=1&token={quote(token)}"
-    if "password_again" in form and form["password_again"][:1024] != password:
+    if "password_again" in form and _field(form, "password_again", 1024) != password:
         return RedirectResponse(f"{back}&error=passwords_differ", status_code=303)
     client = f"reset:{request.client.host if request.client else 'unknown'}"
 

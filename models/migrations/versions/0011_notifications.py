@@ -1,7 +1,7 @@
 """Notifications: the mail outbox, opt-outs, read markers, password resets, rate limits and leases
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
