@@ -28,11 +28,13 @@ _no_external_ip_lookup()
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Check the process file and migrate before the first request; resume pending simulator notifications."""
+    """Check the process file and migrate before the first request; resume pending simulator notifications and mail."""
     from onboarding.gateway.simulator.delivery import ensure_worker
+    from onboarding.notifications import worker
 
     prepare()
     ensure_worker()
+    worker.ensure_worker()
     yield
 
 
@@ -55,8 +57,17 @@ def _pages(actor, t) -> dict:
         return {"": [st.Page("pages/sign_in.py", title=t("nav.sign_in"), icon=":material/login:", default=True)]}
     if actor.role == "merchant":
         return {"": [st.Page("pages/portal.py", title=t("nav.portal"), icon=":material/storefront:", default=True)]}
+    from ui.notifications import my_work_count
+
+    waiting = my_work_count(actor)
     work = [
         st.Page("pages/pipeline.py", title=t("nav.pipeline"), icon=":material/view_kanban:", default=True),
+        st.Page(
+            "pages/my_work.py",
+            title=t("nav.my_work_count", count=waiting) if waiting else t("nav.my_work"),
+            icon=":material/inbox:",
+            url_path="my-work",
+        ),
         st.Page("pages/review_queue.py", title=t("nav.review_queue"), icon=":material/fact_check:", url_path="review"),
         st.Page(
             "pages/attention.py",

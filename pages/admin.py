@@ -12,13 +12,14 @@ from onboarding.process.definition import default_process
 from ui.api_tokens import render_api_tokens
 from ui.checklist import run_action
 from ui.context import db, language, require_actor, show_error, show_flash, t
+from ui.notifications import render_outbox
 from ui.text import inert, plain, plain_frame
 
 actor = require_actor(admin=True)
 show_flash()
 st.title(t("nav.admin"))
-tab_users, tab_invites, tab_settings, tab_tokens = st.tabs(
-    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens")]
+tab_users, tab_invites, tab_settings, tab_tokens, tab_outbox = st.tabs(
+    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens"), t("outbox.title")]
 )
 
 with db() as session:
@@ -163,3 +164,6 @@ with tab_settings:
 
 with tab_tokens:
     render_api_tokens(actor)
+
+with tab_outbox:
+    render_outbox(actor)

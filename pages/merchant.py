@@ -6,6 +6,7 @@ import streamlit as st
 from onboarding.accounts import invitations
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.i18n import pick
+from onboarding.notifications import reading
 from onboarding.process import archive, checklist, comments, merchants
 from onboarding.process.definition import default_process
 from onboarding.process.history import detail_of
@@ -42,20 +43,25 @@ def _choose_merchant() -> None:
 
 
 def _invite_panel(merchant) -> None:
+    from onboarding.core.i18n import LANGUAGES
+
     with st.popover(t("invite.button"), icon=":material/person_add:", width="stretch"):
         with st.form("invite_form", border=False):
             email = st.text_input(t("invite.email"), value=merchant.contact_email)
+            mail_language = st.selectbox(
+                t("invite_more.language"),
+                list(LANGUAGES),
+                index=list(LANGUAGES).index(language()),
+                format_func=LANGUAGES.get,
+            )
             if st.form_submit_button(t("invite.create"), type="primary"):
                 try:
                     with db() as session:
-                        invitation, token = invitations.invite(session, actor, merchant.id, email)
-                        sent = invitations.send_email(invitation, token, merchant.name)
+                        _, token = invitations.invite(session, actor, merchant.id, email, mail_language)
                 except DomainError as error:
                     show_error(error)
-                except OSError:
-                    st.warning(t("invite.mail_failed"))
                 else:
-                    st.success(t("invite.sent") if sent else t("invite.copy"))
+                    st.success(t("invite_more.queued") if invitations.mail_is_sent() else t("invite_more.held"))
                     st.code(invitations.link_for(token), language=None)
         with db() as session:
             waiting = invitations.pending(session, actor, merchant.id)
@@ -63,6 +69,20 @@ def _invite_panel(merchant) -> None:
             st.caption(
                 t("invite.pending", email=inert(invitation.email), date=invitation.expires_at.strftime("%Y-%m-%d"))
             )
+            again, withdraw = st.columns(2)
+            if again.button(t("invite_more.resend"), key=f"resend_{invitation.id}", icon=":material/forward_to_inbox:"):
+                try:
+                    with db() as session:
+                        _, token = invitations.resend(session, actor, invitation.id, language())
+                except DomainError as error:
+                    show_error(error)
+                else:
+                    st.success(t("invite_more.resent"))
+                    st.code(invitations.link_for(token), language=None)
+            with withdraw.popover(t("invite_more.revoke"), icon=":material/cancel:"):
+                st.write(t("invite_more.revoke_confirm", email=inert(invitation.email)))
+                if st.button(t("invite_more.revoke"), key=f"revoke_{invitation.id}", type="primary"):
+                    run_action(invitations.revoke, "invite_more.revoked", invitation_id=invitation.id)
 
 
 def _record(merchant_id: int) -> bytes:
@@ -123,7 +143,7 @@ def _archived_banner(merchant) -> None:
 def _comments(merchant) -> None:
     with db() as session:
         messages = comments.comments_for(session, actor, merchant.id)
-    render_conversation(messages, merchant.id, t("comments.write"))
+    render_conversation(messages, merchant.id, t("comments.write"), unread)
 
 
 merchant_id = _merchant_id()
@@ -135,6 +155,7 @@ try:
     with db() as session:
         view = merchants.merchant_view(session, actor, merchant_id)
         owners = merchants.staff_users(session) if actor.is_staff else []
+        unread = reading.unread_messages(session, actor, merchant_id)
 except NotFound:
     st.warning(t("error.merchant_not_found"))
     _choose_merchant()
@@ -243,8 +264,9 @@ render_stepper(view.derived)
 
 tab_labels = [f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages]
 current = view.derived.current_stage
+conversation_title = t("portal_inbox.conversation_new", count=len(unread)) if unread else t("comments.title")
 tabs = st.tabs(
-    tab_labels + [t("comments.title"), t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)]
+    tab_labels + [conversation_title, t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)]
 )
 for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=False):
     with tab:

@@ -50,11 +50,12 @@ class Journey:
 
     @staticmethod
     def idle(page) -> None:
-        """Wait until Streamlit has finished the current run (its running icon is gone)."""
+        """Wait until Streamlit has finished the current run (the app says its script is not running)."""
         page.wait_for_timeout(300)
+        # the running icon shows only after a delay, so a slow run could pass for a finished one; the state cannot
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-            " && !document.querySelector('[data-testid=\"stStatusWidgetRunningManIcon\"]')",
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+            " === 'notRunning' && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
             timeout=TIMEOUT,
         )
 

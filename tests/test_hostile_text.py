@@ -51,6 +51,14 @@ def test_staff_pages_show_hostile_text_as_text(hostile, page, query):
     assert shown > 0, "the page shows the hostile text somewhere (or the check proves nothing)"
 
 
+def test_my_work_shows_the_owner_hostile_text_as_text(hostile):
+    from onboarding.core.access import actor_for
+
+    at = _open(actor_for(hostile["owner"]), "pages/my_work.py")
+    assert not at.exception
+    assert hostile_text.assert_inert(at) > 0
+
+
 def test_the_merchant_portal_shows_hostile_text_as_text(hostile):
     at = _open(hostile["person"], None)
     assert not at.exception

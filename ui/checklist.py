@@ -12,6 +12,7 @@ from onboarding.process import checklist, comments, transitions
 from onboarding.process.definition import default_process
 from onboarding.review import evidence, identifiers
 from ui.context import db, flash, language, show_error, t
+from ui.notifications import render_mark_read
 from ui.text import inert, show_text
 
 STATUS_COLOURS = {
@@ -330,18 +331,21 @@ def render_item(item, actor, stage_open: bool) -> None:
             _actions(item, actor, stage_open)
 
 
-def render_conversation(messages, merchant_id: int, prompt: str) -> None:
-    """The merchant–support conversation and a box to add to it."""
+def render_conversation(messages, merchant_id: int, prompt: str, unread=()) -> None:
+    """The merchant–support conversation (messages not read yet marked new) and a box to add to it."""
     if not messages:
         st.info(t("comments.empty"))
+    new = {message.id for message in unread}
     for message in messages:
         from_merchant = message.author_role == "merchant"
         with st.chat_message(
             "user" if from_merchant else "assistant",
             avatar=":material/storefront:" if from_merchant else ":material/support_agent:",
         ):
-            st.caption(f"{inert(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}")
+            marker = f" :blue-badge[{t('conversation.new_marker')}]" if message.id in new else ""
+            st.caption(f"{inert(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}{marker}")
             show_text(message.body)
+    render_mark_read(st.session_state["actor"], merchant_id, unread)
     with st.form(f"comment_{merchant_id}", clear_on_submit=True, border=False):
         body = st.text_area(prompt, max_chars=comments.MAX_COMMENT)
         if st.form_submit_button(t("comments.send"), icon=":material/send:"):

@@ -9,10 +9,17 @@ OPEN_TO_EVERY_ORIGIN = ("/auth/logout",)
 
 def routes() -> list[BaseRoute]:
     """Every HTTP route of the app; each area contributes its own."""
-    from web import api, auth, gateway, health
+    from web import api, auth, gateway, health, password_reset
 
     # the API's catch-all for unknown /api/v1/ paths comes last, so every route listed before it still answers
-    return [*health.routes(), *auth.routes(), *gateway.routes(), *api.routes(), *api.fallback()]
+    return [
+        *health.routes(),
+        *auth.routes(),
+        *password_reset.routes(),
+        *gateway.routes(),
+        *api.routes(),
+        *api.fallback(),
+    ]
 
 
 def middleware() -> list[Middleware]:
