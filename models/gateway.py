@@ -60,9 +60,13 @@ class GatewayCase(SQLModel, table=True):
 
 
 class ReceivedNotification(SQLModel, table=True):
-    """An asynchronous notification that reached /api/pingpong/notify, kept once even if sent again."""
+    """An asynchronous notification that reached /api/pingpong/notify, kept once even if sent again.
+
+    A refused one (bad signature) keeps only an excerpt of its body, its size and SHA-256, and where it came from.
+    """
 
     __tablename__ = "gatewaynotification"
+    __table_args__ = (Index("ix_gatewaynotification_refused_source", "signature_ok", "source", "received_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, max_length=64, unique=True)
@@ -76,6 +80,9 @@ class ReceivedNotification(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime
     times_received: int = 1
+    source: str | None = Field(default=None, max_length=64)
+    body_sha256: str | None = Field(default=None, max_length=64)
+    body_size: int | None = None
 
 
 class SimAccount(SQLModel, table=True):

@@ -109,6 +109,22 @@ def restore_command(args) -> int:
     return 0
 
 
+def send_reminders_command(_args) -> int:
+    from onboarding.core.config import get_settings
+    from onboarding.notifications import outbox, reminders
+
+    prepare()
+    with database.session() as session:
+        summary = reminders.send_reminders(session)
+    print(f"Queued {summary.reminders} reminders and {summary.digests} digests (nothing twice the same day).")
+    if not get_settings().smtp_host:
+        print("SMTP_HOST is not set: the messages stay in the outbox, readable on the Admin page, and are not sent.")
+        return 0
+    sent = outbox.drain()
+    print(f"Sent {sent.sent} messages; {sent.retried} wait for a retry, {sent.failed} failed.")
+    return 0
+
+
 def bench_command(args) -> int:
     from pathlib import Path
 
@@ -190,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     restore_parser = commands.add_parser("restore", help="bring a backup back into an empty data directory")
     restore_parser.add_argument("path", type=Path)
     restore_parser.set_defaults(run=restore_command)
+    commands.add_parser(
+        "send-reminders", help="queue today's reminders and staff digests, then send the outbox"
+    ).set_defaults(run=send_reminders_command)
     bench_parser = commands.add_parser("bench", help="measure page speed and SQL statements on a large data set")
     bench_parser.add_argument("--merchants", type=int, default=10_000, help="merchants to seed (default 10000)")
     bench_parser.add_argument("--runs", type=int, default=5, help="measured renders per page (default 5)")

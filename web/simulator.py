@@ -5,7 +5,7 @@ import json
 import re
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -18,34 +18,11 @@ from onboarding.core.i18n import translate
 from onboarding.gateway import client as api
 from onboarding.gateway import runs
 from onboarding.gateway.simulator import delivery, engine, rules
+from web import bodies
 
 MAX_BODY = 1024 * 1024
-MAX_FORM = 16 * 1024
+FORM_LIMIT = 16 * 1024
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-
-
-class TooLarge(Exception):
-    """The body is larger than the route accepts; nothing beyond the limit was read."""
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The request body, read while counting, so an oversized body is refused before it is buffered."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """A small urlencoded form (the simulator's pages post nothing else)."""
-    raw = await read_limited(request, MAX_FORM)
-    return {key: values[0] for key, values in parse_qs(raw.decode("utf-8", errors="replace")).items()}
 
 
 def _base_url(request: Request) -> str:
@@ -70,8 +47,8 @@ def _handle(path: str, body: object, base_url: str, source: str, run_id: int | N
 def api_endpoint(path: str):
     async def endpoint(request: Request) -> Response:
         try:
-            raw = await read_limited(request, MAX_BODY)
-        except TooLarge:
+            raw = await bodies.read(request, MAX_BODY)
+        except bodies.BodyTooLarge:
             return JSONResponse(engine.unsigned_reply({}, "102000", "the body is larger than 1 MB"), status_code=413)
         try:
             body = json.loads(raw or b"null")
@@ -151,10 +128,7 @@ async def checkout(request: Request) -> Response:
         return _result_page(txn, language)
     error = ""
     if request.method == "POST":
-        try:
-            form = await _form(request)
-        except TooLarge:
-            return _page(language, translate("gateway.sim.checkout_title", language), "", status=413)
+        form = await bodies.form(request, FORM_LIMIT)
         card = {"number": str(form.get("number", ""))}
         email = str(form.get("email", ""))
         txn = await run_in_threadpool(_pay, txn.id, card, email, _base_url(request))
@@ -217,10 +191,7 @@ async def threeds(request: Request) -> Response:
         return _not_found()
     language = _language(txn)
     if request.method == "POST":
-        try:
-            form = await _form(request)
-        except TooLarge:
-            return _page(language, translate("gateway.sim.challenge_title", language), "", status=413)
+        form = await bodies.form(request, FORM_LIMIT)
         txn = await run_in_threadpool(_challenge, token, str(form.get("code", "")), _base_url(request))
         return _result_page(txn, language)
     if txn.status != "PROCESSING":
@@ -252,10 +223,7 @@ async def apm(request: Request) -> Response:
         return _not_found()
     language = _language(txn)
     if request.method == "POST":
-        try:
-            form = await _form(request)
-        except TooLarge:
-            return _page(language, translate("observatory.sim.apm_title", language), "", status=413)
+        form = await bodies.form(request, FORM_LIMIT)
         txn = await run_in_threadpool(_decide_apm, token, form.get("decision") == "approve")
         return _result_page(txn, language)
     if txn.status != "PROCESSING":
@@ -332,4 +300,9 @@ def create_app() -> Starlette:
         delivery.ensure_worker()
         yield
 
-    return Starlette(routes=routes(), lifespan=lifespan)
+    from web import exception_handlers, middleware
+
+    # served alone (python -m onboarding simulator) it needs the same guards as the app it is mounted in
+    return Starlette(
+        routes=routes(), lifespan=lifespan, middleware=middleware(), exception_handlers=exception_handlers()
+    )

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     log_json: bool = False
     idle_days: int = Field(default=7, ge=1)  # no activity for this long flags a merchant as idle
+    reminders_hour: int = Field(default=7, ge=0, le=23)  # UTC hour at which the app sends the daily reminders
+    reminders_in_app: bool = True  # false when cron runs `send-reminders` instead
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    outbox_retry_seconds: float = Field(default=30.0, gt=0)  # first retry; each further one waits twice as long
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    password_reset_minutes: int = Field(default=60, ge=5)
 
     @property
     def data_dir(self) -> Path:

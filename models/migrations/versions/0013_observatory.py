@@ -1,7 +1,7 @@
 """Integration observatory: sandbox request log, notification attempts, acceptance checks, simulator fidelity
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
