@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from onboarding.operations.startup import prepare
-from web import routes
+from web import exception_handlers, middleware, routes
 
 # Streamlit's older page discovery would run a file of pages/ alone on the first request to its URL and list every
 # file there in the sidebar (streamlit/streamlit issues 9624, 8860); the role-built navigation below is the only one.
@@ -20,13 +20,28 @@ ICON = Path(__file__).resolve().parent / "ui" / "icon.svg"
 PAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
+def _no_external_ip_lookup() -> None:
+    """Streamlit asks a public web service for the machine's address (start banner, WebSocket origin check).
+
+    Starting or using the app must send nothing to outside services, so that lookup finds nothing.
+    """
+    from streamlit import net_util
+
+    net_util.get_external_ip = lambda: None
+
+
+_no_external_ip_lookup()
+
+
 @asynccontextmanager
 async def lifespan(_app):
-    """Check the process file and migrate before the first request; resume pending simulator notifications."""
+    """Check the process file and migrate before the first request; resume pending simulator notifications and mail."""
     from onboarding.gateway.simulator.delivery import ensure_worker
+    from onboarding.notifications import worker
 
     prepare()
     ensure_worker()
+    worker.ensure_worker()
     yield
 
 
@@ -49,8 +64,17 @@ def _pages(actor, t) -> dict:
         return {"": [st.Page("pages/sign_in.py", title=t("nav.sign_in"), icon=":material/login:", default=True)]}
     if actor.role == "merchant":
         return {"": [st.Page("pages/portal.py", title=t("nav.portal"), icon=":material/storefront:", default=True)]}
+    from ui.notifications import my_work_count
+
+    waiting = my_work_count(actor)
     work = [
         st.Page("pages/pipeline.py", title=t("nav.pipeline"), icon=":material/view_kanban:", default=True),
+        st.Page(
+            "pages/my_work.py",
+            title=t("nav.my_work_count", count=waiting) if waiting else t("nav.my_work"),
+            icon=":material/inbox:",
+            url_path="my-work",
+        ),
         st.Page("pages/review_queue.py", title=t("nav.review_queue"), icon=":material/fact_check:", url_path="review"),
         st.Page(
             "pages/attention.py",
@@ -124,6 +148,7 @@ def main() -> None:
     from onboarding.core.i18n import LANGUAGES
     from ui import house_style
     from ui.context import current_actor, language, sign_out, t
+    from ui.text import inert
 
     st.set_page_config(page_title="PingPong Onboarding", page_icon=str(ICON), layout="wide")
     actor = current_actor()
@@ -132,7 +157,7 @@ def main() -> None:
     navigation = st.navigation(pages, position="hidden" if actor is None else "sidebar")
     with st.sidebar:
         if actor is not None:
-            st.caption(t("sidebar.signed_in_as", name=actor.name, role=t(f"role.{actor.role}")))
+            st.caption(t("sidebar.signed_in_as", name=inert(actor.name), role=t(f"role.{actor.role}")))
             if st.button(t("sidebar.sign_out"), icon=":material/logout:"):
                 sign_out()
                 st.rerun()
@@ -150,4 +175,13 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
-    app = st.App(__file__, routes=routes(), lifespan=lifespan)
+    from ui.incidents import on_script_error
+
+    app = st.App(
+        __file__,
+        routes=routes(),
+        middleware=middleware(),
+        exception_handlers=exception_handlers(),
+        on_script_error=on_script_error,
+        lifespan=lifespan,
+    )

@@ -15,12 +15,14 @@ from ui.api_tokens import render_api_tokens
 from ui.checklist import run_action
 from ui.context import db, language, require_actor, show_error, show_flash, t
 from ui.field_errors import FieldErrors
+from ui.notifications import render_outbox
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(admin=True)
 show_flash()
 st.title(t("nav.admin"))
-tab_users, tab_invites, tab_settings, tab_tokens = st.tabs(
-    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens")]
+tab_users, tab_invites, tab_settings, tab_tokens, tab_outbox = st.tabs(
+    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens"), t("outbox.title")]
 )
 
 with db() as session:
@@ -45,7 +47,7 @@ with tab_users:
         ]
     )
     st.dataframe(
-        table,
+        plain_frame(table),
         hide_index=True,
         column_config={
             "name": t("admin.name"),
@@ -71,7 +73,7 @@ with tab_users:
                 t("admin.merchant_for_role"),
                 list(merchant_names),
                 index=None,
-                format_func=merchant_names.get,
+                format_func=lambda i: plain(merchant_names[i]),
                 placeholder=t("ux.choose"),
             )
             errors.place("merchant")
@@ -97,14 +99,14 @@ with tab_users:
             t("admin.user"),
             [user.id for user in accounts],
             index=None,
-            format_func={u.id: f"{u.name} <{u.email}>" for u in accounts}.get,
+            format_func={u.id: plain(f"{u.name} <{u.email}>") for u in accounts}.get,
             placeholder=t("ux.choose"),
         )
         user = next((u for u in accounts if u.id == chosen), None)
         if user is not None:
             if user.active:
                 with st.popover(t("admin.deactivate"), icon=":material/person_off:"):
-                    st.write(t("admin.deactivate_confirm", name=user.name))
+                    st.write(t("admin.deactivate_confirm", name=inert(user.name)))
                     if st.button(t("admin.deactivate"), type="primary", key="confirm_deactivate"):
                         run_action(users.set_active, "flash.user_changed", user_id=user.id, active=False)
             elif st.button(t("admin.reactivate"), icon=":material/person:"):
@@ -124,7 +126,7 @@ with tab_users:
                     t("admin.merchant_for_role"),
                     list(merchant_names),
                     index=None,
-                    format_func=merchant_names.get,
+                    format_func=lambda i: plain(merchant_names[i]),
                     key="role_merchant",
                     placeholder=t("ux.choose"),
                 )
@@ -145,8 +147,8 @@ with tab_invites:
         line.markdown(
             t(
                 "admin.invitation_line",
-                email=invitation.email,
-                merchant=merchant_names.get(invitation.merchant_id, "?"),
+                email=inert(invitation.email),
+                merchant=inert(merchant_names.get(invitation.merchant_id, "?")),
                 date=invitation.expires_at.strftime("%Y-%m-%d"),
             )
         )
@@ -180,3 +182,6 @@ with tab_settings:
 
 with tab_tokens:
     render_api_tokens(actor)
+
+with tab_outbox:
+    render_outbox(actor)

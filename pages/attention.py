@@ -9,6 +9,7 @@ from onboarding.process.definition import default_process
 from onboarding.reports import exports
 from onboarding.reports.attention import WAITING_LABELS, needs_attention
 from ui.context import db, language, require_actor, show_error, t
+from ui.text import plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -69,7 +70,7 @@ if frame.empty:
 owner_col, who_col = st.columns(2)
 owner_names = sorted({name or t("analytics.unassigned") for name in frame["owner"]})
 chosen_owners = owner_col.multiselect(
-    t("attention.owner"), owner_names, key="attention_owners", placeholder=t("analytics.all")
+    t("attention.owner"), owner_names, format_func=plain, key="attention_owners", placeholder=t("analytics.all")
 )
 chosen_waiting = who_col.multiselect(
     t("attention.waiting_on"),
@@ -98,7 +99,7 @@ view = pd.DataFrame(
     }
 )
 selection = st.dataframe(
-    view,
+    plain_frame(view),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -124,7 +125,10 @@ with st.expander(t("attention.export_title"), icon=":material/inventory_2:"):
     st.caption(t("attention.export_help"))
     names = dict(zip(shown["id"].astype(int), shown["name"], strict=True))
     merchant_id = st.selectbox(
-        t("attention.export_choose"), list(names), format_func=names.get, key="attention_export_merchant"
+        t("attention.export_choose"),
+        list(names),
+        format_func=lambda i: plain(names[i]),
+        key="attention_export_merchant",
     )
 
     def record() -> bytes:

@@ -18,6 +18,7 @@ from onboarding.process.merchants import (
 from onboarding.reports import exports
 from onboarding.reports.attention import flag_pipeline_rows, load_rules
 from ui.context import db, flash, language, require_actor, show_flash, t
+from ui.text import plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -52,7 +53,11 @@ stages = stage_col.multiselect(
 )
 owner_names = {user.id: user.name for user in owners}
 owner_ids = owner_col.multiselect(
-    t("pipeline.owner"), list(owner_names), format_func=owner_names.get, key="pipeline_owners", placeholder=t("ux.all")
+    t("pipeline.owner"),
+    list(owner_names),
+    format_func=lambda i: plain(owner_names[i]),
+    key="pipeline_owners",
+    placeholder=t("ux.all"),
 )
 statuses = status_col.multiselect(
     t("pipeline.status"),
@@ -138,7 +143,7 @@ COLUMNS = [
     "integration_mode",
 ]
 selection = st.dataframe(
-    view,
+    plain_frame(view),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",

@@ -9,6 +9,7 @@ from onboarding.process.definition import default_process
 from onboarding.review import queue
 from ui.checklist import run_action, show_submission
 from ui.context import db, language, require_actor, show_flash, t
+from ui.text import inert
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -27,11 +28,11 @@ for entry in entries:
     with st.container(border=True, key=f"queue_{entry.item_id}"):
         info, preview, actions = st.columns([2, 2, 1.2])
         with info:
-            st.markdown(f"**{entry.merchant_name}**")
+            st.markdown(f"**{inert(entry.merchant_name)}**")
             st.markdown(f"{pick(definition.title, language())} · :gray-badge[{t(f'evidence.{definition.evidence}')}]")
             st.caption(t("review.waiting", days=waited))
             if entry.submission:
-                st.caption(t("review.by", who=entry.submission.created_by_name, version=entry.submission.number))
+                st.caption(t("review.by", who=inert(entry.submission.created_by_name), version=entry.submission.number))
             st.page_link(
                 "pages/merchant.py",
                 label=t("review.open_merchant"),

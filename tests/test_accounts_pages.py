@@ -153,4 +153,4 @@ def test_a_merchant_message_reaches_support_and_nobody_else(database_url, sessio
     staff = run_app(admin, "pages/merchant.py")
     staff.query_params["id"] = str(mine.id)
     staff.run()
-    assert any("Our sandbox salt changed" in m.value for m in staff.markdown)
+    assert any("Our sandbox salt changed" in m.value for m in staff.text), "shown as plain text"

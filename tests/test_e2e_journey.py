@@ -7,7 +7,7 @@ import re
 
 from tests.browser import ARTIFACTS, needs_chromium
 from tests.samples import png_bytes
-from tools.chromium import chromium_browser, sign_in
+from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 
 SHOTS = ARTIFACTS.parent / "e2e"
 ADMIN = ("Mei Lin", "mei.lin@support.example.com", "a long admin password")
@@ -50,11 +50,12 @@ class Journey:
 
     @staticmethod
     def idle(page) -> None:
-        """Wait until Streamlit has finished the current run (its running icon is gone)."""
+        """Wait until Streamlit has finished the current run (the app says its script is not running)."""
         page.wait_for_timeout(300)
+        # the running icon shows only after a delay, so a slow run could pass for a finished one; the state cannot
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-            " && !document.querySelector('[data-testid=\"stStatusWidgetRunningManIcon\"]')",
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+            " === 'notRunning' && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
             timeout=TIMEOUT,
         )
 
@@ -69,6 +70,8 @@ class Journey:
     def open(self, page, path: str, text: str) -> None:
         page.goto(f"{self.base}{path}")
         page.get_by_text(text).first.wait_for(timeout=TIMEOUT)
+        # the sidebar may already show `text`: wait until the page itself has drawn and stopped changing
+        wait_until_drawn(page, timeout_ms=TIMEOUT)
         self.idle(page)
 
     def item(self, page, key: str):

@@ -12,7 +12,9 @@ from onboarding.process import checklist, comments, transitions
 from onboarding.process.definition import default_process
 from onboarding.review import evidence, identifiers
 from ui.context import db, flash, language, show_error, t
+from ui.notifications import render_mark_read
 from ui.stage_clock import render_due
+from ui.text import inert, show_text
 
 STATUS_COLOURS = {
     "todo": "gray",
@@ -82,36 +84,49 @@ def _stored_bytes(sha256: str) -> bytes:
     return evidence.read_bytes(sha256)
 
 
+def _full_image(submission_id: int, name: str) -> None:
+    """The full image in a dialog, decoded only when someone asks for it."""
+    try:
+        with db() as session:
+            sha256, _, _ = evidence.describe_file(session, st.session_state["actor"], submission_id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.image(_stored_bytes(sha256), caption=inert(name))
+
+
 def show_submission(submission, actor, thumbnail: int = 260) -> None:
-    """A submission's evidence: image thumbnail, PDF download, link or text."""
+    """A submission's evidence: image thumbnail (full size on request), PDF download, link or text."""
     if submission.file_sha256:
         try:
             with db() as session:
                 sha256, content_type, name = evidence.describe_file(session, actor, submission.id)
-            data = _stored_bytes(sha256)
+                small = evidence.thumbnail(session, actor, submission.id) if content_type.startswith("image/") else None
         except DomainError as error:
             show_error(error)
             return
-        if content_type.startswith("image/"):
-            st.image(data, width=thumbnail, caption=name)
+        if small:
+            st.image(_stored_bytes(small), width=thumbnail, caption=inert(name))
+            if st.button(t("security.full_image"), key=f"full_{submission.id}", icon=":material/zoom_in:"):
+                st.dialog(t("security.full_image_title"), width="large")(_full_image)(submission.id, name)
         else:
             st.download_button(
-                t("evidence.download", name=name),
-                data,
+                t("evidence.download", name=inert(name)),
+                lambda: _stored_bytes(sha256),
                 file_name=name,
                 mime=content_type,
                 key=f"download_{submission.id}",
+                on_click="ignore",
                 icon=":material/picture_as_pdf:",
             )
         if submission.expires_on:
             st.caption(t("evidence.expires", date=submission.expires_on.isoformat()))
     elif submission.kind == "link" and submission.value:
-        st.link_button(submission.value[:80], submission.value, icon=":material/open_in_new:")
+        st.link_button(inert(submission.value[:80]), submission.value, icon=":material/open_in_new:")
     elif submission.value:
-        shown = t(f"choice.{submission.value}") if submission.kind == "choice" else submission.value
-        st.markdown(f"`{shown}`")
+        show_text(t(f"choice.{submission.value}") if submission.kind == "choice" else submission.value)
     if submission.note:
-        st.caption(t("evidence.note", note=submission.note))
+        st.caption(t("evidence.note", note=inert(submission.note)))
 
 
 def _submit_form(item, definition, key: str) -> None:
@@ -298,20 +313,27 @@ def render_item(item, actor, stage_open: bool, due: datetime | None = None) -> N
             if transitions.is_waived(item.status):
                 st.caption(":material/event_busy: " + t("process.waived_note"))
             if item.status == "rejected" and item.rejection_reason:
-                st.error(t("merchant.rejected_because", reason=item.rejection_reason), icon=":material/feedback:")
+                st.error(
+                    t("merchant.rejected_because", reason=inert(item.rejection_reason)), icon=":material/feedback:"
+                )
             if item.submissions:
                 show_submission(item.submissions[0], actor)
             elif item.value:
-                st.markdown(f"{t('merchant.evidence')}: `{item.value}`")
+                st.caption(t("merchant.evidence"))
+                show_text(item.value)
             if item.updated_by:
                 st.caption(
-                    t("merchant.changed_by", who=item.updated_by, when=item.updated_at.strftime("%Y-%m-%d %H:%M"))
+                    t(
+                        "merchant.changed_by",
+                        who=inert(item.updated_by),
+                        when=item.updated_at.strftime("%Y-%m-%d %H:%M"),
+                    )
                 )
             if len(item.submissions) > 1:
                 with st.expander(t("merchant.versions", count=len(item.submissions))):
                     for submission in item.submissions[1:]:
                         st.markdown(
-                            f"**v{submission.number}** · {submission.created_by_name} · "
+                            f"**v{submission.number}** · {inert(submission.created_by_name)} · "
                             f"{submission.created_at:%Y-%m-%d %H:%M}"
                         )
                         show_submission(submission, actor, thumbnail=160)
@@ -319,18 +341,21 @@ def render_item(item, actor, stage_open: bool, due: datetime | None = None) -> N
             _actions(item, actor, stage_open)
 
 
-def render_conversation(messages, merchant_id: int, prompt: str) -> None:
-    """The merchant–support conversation and a box to add to it."""
+def render_conversation(messages, merchant_id: int, prompt: str, unread=()) -> None:
+    """The merchant–support conversation (messages not read yet marked new) and a box to add to it."""
     if not messages:
         st.info(t("comments.empty"))
+    new = {message.id for message in unread}
     for message in messages:
         from_merchant = message.author_role == "merchant"
         with st.chat_message(
             "user" if from_merchant else "assistant",
             avatar=":material/storefront:" if from_merchant else ":material/support_agent:",
         ):
-            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
-            st.markdown(message.body)
+            marker = f" :blue-badge[{t('conversation.new_marker')}]" if message.id in new else ""
+            st.caption(f"{inert(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}{marker}")
+            show_text(message.body)
+    render_mark_read(st.session_state["actor"], merchant_id, unread)
     with st.form(f"comment_{merchant_id}", clear_on_submit=True, border=False):
         body = st.text_area(prompt, max_chars=comments.MAX_COMMENT)
         if st.form_submit_button(t("comments.send"), icon=":material/send:"):

@@ -100,8 +100,13 @@ def sign_out() -> None:
 
 
 def error_text(error: DomainError) -> str:
-    """A domain error as a message in the page's language (field names translated)."""
-    return t(error.key, **{k: t(f"field.{v}") if k == "field" else v for k, v in error.params.items()})
+    """A domain error as a message in the page's language (field names translated, what people typed inert)."""
+    from ui.text import inert_params
+
+    params = inert_params(**{k: v for k, v in error.params.items() if k != "field"})
+    if "field" in error.params:
+        params["field"] = t(f"field.{error.params['field']}")  # our own label, not typed text
+    return t(error.key, **params)
 
 
 def show_error(error: DomainError) -> None:
