@@ -3,6 +3,8 @@
 from models import (
     api_tokens,  # noqa: F401  (registers the API token table)
     gateway,  # noqa: F401  (registers the gateway tables)
+    notifications,  # noqa: F401  (registers the notification tables)
+    observatory,  # noqa: F401  (registers the sandbox request log tables)
     stage_stays,  # noqa: F401  (registers the stage stay table)
 )
 from models.stage_stays import StageStay

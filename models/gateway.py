@@ -60,9 +60,13 @@ class GatewayCase(SQLModel, table=True):
 
 
 class ReceivedNotification(SQLModel, table=True):
-    """An asynchronous notification that reached /api/pingpong/notify, kept once even if sent again."""
+    """An asynchronous notification that reached /api/pingpong/notify, kept once even if sent again.
+
+    A refused one (bad signature) keeps only an excerpt of its body, its size and SHA-256, and where it came from.
+    """
 
     __tablename__ = "gatewaynotification"
+    __table_args__ = (Index("ix_gatewaynotification_refused_source", "signature_ok", "source", "received_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, max_length=64, unique=True)
@@ -76,6 +80,9 @@ class ReceivedNotification(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime
     times_received: int = 1
+    source: str | None = Field(default=None, max_length=64)
+    body_sha256: str | None = Field(default=None, max_length=64)
+    body_size: int | None = None
 
 
 class SimAccount(SQLModel, table=True):
@@ -90,6 +97,11 @@ class SimAccount(SQLModel, table=True):
     merchant_id: int | None = Field(default=None, foreign_key="merchant.id")
     registered_by_name: str = Field(max_length=200)
     registered_at: datetime
+    # "registered": a self-registered account support made known here; "embedded": the merchant's own simulator account
+    origin: str = Field(default="registered", max_length=20)
+    # an admin may let this account's notifications reach one local (http or loopback) receiver the merchant names
+    local_receiver_allowed: bool = False
+    local_receiver_url: str | None = Field(default=None, max_length=255)
 
 
 class SimTransaction(SQLModel, table=True):
@@ -121,6 +133,12 @@ class SimTransaction(SQLModel, table=True):
     response: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     updated_at: datetime
+    captured_amount: str | None = Field(default=None, max_length=32)
+    payment_type: str | None = Field(default=None, max_length=64)
+    sign_type: str | None = Field(default=None, max_length=10)
+    # who sent the call that created it ("merchant" or "app") and which logged request that was
+    source: str | None = Field(default=None, max_length=20)
+    request_log_id: int | None = None
 
 
 class SimOperation(SQLModel, table=True):
@@ -142,10 +160,14 @@ class SimOperation(SQLModel, table=True):
     result_code: str = Field(max_length=6)
     remark: str | None = Field(default=None, max_length=256)
     created_at: datetime
+    # a PROCESSING refund, capture or void becomes SUCCESS at this time
+    settle_at: datetime | None = None
+    source: str | None = Field(default=None, max_length=20)
+    request_log_id: int | None = None
 
 
 class SimNotification(SQLModel, table=True):
-    """A signed notification the simulator owes a notificationUrl, retried until it answers 2xx OK."""
+    """A signed notification the simulator owes a notificationUrl, retried until it is received (2xx, not FAIL)."""
 
     __tablename__ = "simnotification"
     __table_args__ = (Index("ix_simnotification_due", "state", "next_attempt_at"),)
@@ -160,3 +182,6 @@ class SimNotification(SQLModel, table=True):
     last_result: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
     delivered_at: datetime | None = None
+    merchant_id: int | None = Field(default=None, index=True)
+    request_log_id: int | None = Field(default=None, index=True)
+    notify_type: str | None = Field(default=None, max_length=20)

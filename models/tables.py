@@ -188,6 +188,8 @@ class EvidenceFile(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     created_at: datetime
+    # an image's small copy, made once at upload and stored by its own digest; pages show it instead
+    thumbnail_sha256: str | None = Field(default=None, max_length=64)
 
 
 class Comment(SQLModel, table=True):

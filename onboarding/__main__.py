@@ -109,6 +109,22 @@ def restore_command(args) -> int:
     return 0
 
 
+def send_reminders_command(_args) -> int:
+    from onboarding.core.config import get_settings
+    from onboarding.notifications import outbox, reminders
+
+    prepare()
+    with database.session() as session:
+        summary = reminders.send_reminders(session)
+    print(f"Queued {summary.reminders} reminders and {summary.digests} digests (nothing twice the same day).")
+    if not get_settings().smtp_host:
+        print("SMTP_HOST is not set: the messages stay in the outbox, readable on the Admin page, and are not sent.")
+        return 0
+    sent = outbox.drain()
+    print(f"Sent {sent.sent} messages; {sent.retried} wait for a retry, {sent.failed} failed.")
+    return 0
+
+
 def bench_command(args) -> int:
     from pathlib import Path
 
@@ -122,6 +138,48 @@ def bench_command(args) -> int:
     if args.json:
         bench.write_json(report, Path(args.json))
         print(f"JSON written to {args.json}")
+    return 0
+
+
+def sandbox_account_command(args) -> int:
+    import json
+
+    from onboarding.accounts.users import SYSTEM
+    from onboarding.core.errors import DomainError
+    from onboarding.core.i18n import translate
+    from onboarding.gateway import sandbox_accounts
+
+    prepare()
+    try:
+        with database.session() as session:
+            found = sandbox_accounts.sandbox_credentials(session, SYSTEM, args.merchant)
+    except DomainError as error:
+        print(f"error: {translate(error.key, **error.params)}", file=sys.stderr)
+        return 2
+    print(json.dumps(found))
+    return 0
+
+
+def create_token_command(args) -> int:
+    from onboarding.accounts.api_tokens import create_token
+    from onboarding.accounts.users import find_by_email
+    from onboarding.core.access import actor_for
+    from onboarding.core.errors import DomainError
+    from onboarding.core.i18n import translate
+
+    prepare()
+    try:
+        with database.session() as session:
+            user = find_by_email(session, args.email)
+            if user is None or not user.active:
+                print(f"error: no active user has the e-mail address {args.email}", file=sys.stderr)
+                return 2
+            row, plain = create_token(session, actor_for(user), args.name)
+    except DomainError as error:
+        print(f"error: {translate(error.key, **error.params)}", file=sys.stderr)
+        return 2
+    print(f"API token {row.prefix}… created for {user.email} ({args.name}); it is shown once:")
+    print(plain)
     return 0
 
 
@@ -148,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     restore_parser = commands.add_parser("restore", help="bring a backup back into an empty data directory")
     restore_parser.add_argument("path", type=Path)
     restore_parser.set_defaults(run=restore_command)
+    commands.add_parser(
+        "send-reminders", help="queue today's reminders and staff digests, then send the outbox"
+    ).set_defaults(run=send_reminders_command)
     bench_parser = commands.add_parser("bench", help="measure page speed and SQL statements on a large data set")
     bench_parser.add_argument("--merchants", type=int, default=10_000, help="merchants to seed (default 10000)")
     bench_parser.add_argument("--runs", type=int, default=5, help="measured renders per page (default 5)")
@@ -156,6 +217,15 @@ def main(argv: list[str] | None = None) -> int:
         "--browser", action="store_true", help="also serve the data set and measure the pages in Debian's Chromium"
     )
     bench_parser.set_defaults(run=bench_command)
+    sandbox = commands.add_parser(
+        "sandbox-account", help="print a merchant's embedded sandbox credentials as JSON (created if needed)"
+    )
+    sandbox.add_argument("--merchant", type=int, required=True, help="merchant id")
+    sandbox.set_defaults(run=sandbox_account_command)
+    token = commands.add_parser("create-token", help="create an API token for a staff user (printed on the last line)")
+    token.add_argument("--email", required=True, help="the staff user's e-mail address")
+    token.add_argument("--name", required=True, help="what the token is for, e.g. 'CI'")
+    token.set_defaults(run=create_token_command)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -4,20 +4,25 @@ import pandas as pd
 import streamlit as st
 
 from onboarding.accounts import invitations, users
+from onboarding.accounts.passwords import check_rules
 from onboarding.core.access import ROLES
 from onboarding.core.errors import DomainError
+from onboarding.core.field_checks import collect
 from onboarding.core.i18n import pick
 from onboarding.process import merchants, sla
 from onboarding.process.definition import default_process
 from ui.api_tokens import render_api_tokens
 from ui.checklist import run_action
 from ui.context import db, language, require_actor, show_error, show_flash, t
+from ui.field_errors import FieldErrors
+from ui.notifications import render_outbox
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(admin=True)
 show_flash()
 st.title(t("nav.admin"))
-tab_users, tab_invites, tab_settings, tab_tokens = st.tabs(
-    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens")]
+tab_users, tab_invites, tab_settings, tab_tokens, tab_outbox = st.tabs(
+    [t("admin.users"), t("admin.invitations"), t("admin.settings"), t("admin.tokens"), t("outbox.title")]
 )
 
 with db() as session:
@@ -43,7 +48,7 @@ with tab_users:
         ]
     )
     st.dataframe(
-        table,
+        plain_frame(table),
         hide_index=True,
         column_config={
             "name": t("admin.name"),
@@ -58,45 +63,62 @@ with tab_users:
     create, manage = st.columns(2)
     with create.container(border=True):
         st.subheader(t("admin.create_user"))
+        errors = FieldErrors()
         with st.form("create_user", clear_on_submit=False, border=False):
             email = st.text_input(t("auth.email"))
+            errors.place("email")
             name = st.text_input(t("admin.name"))
             role = st.selectbox(t("admin.role"), ROLES, index=1, format_func=lambda r: t(f"role.{r}"))
+            errors.place("role")
             merchant_id = st.selectbox(
-                t("admin.merchant_for_role"), list(merchant_names), index=None, format_func=merchant_names.get
+                t("admin.merchant_for_role"),
+                list(merchant_names),
+                index=None,
+                format_func=lambda i: plain(merchant_names[i]),
+                placeholder=t("ux.choose"),
             )
+            errors.place("merchant")
             password = st.text_input(t("auth.password_hint"), type="password")
+            errors.place("password")
             if st.form_submit_button(t("admin.create_user"), type="primary"):
-                run_action(
-                    users.create_user,
-                    "flash.user_created",
-                    email=email,
-                    name=name,
-                    role=role,
-                    password=password,
-                    merchant_id=merchant_id if role == "merchant" else None,
-                )
+                with db() as session:
+                    chosen_merchant = merchant_id if role == "merchant" else None
+                    problems = users.new_user_problems(session, actor, email, role, password, chosen_merchant)
+                if not errors.show(problems):
+                    run_action(
+                        users.create_user,
+                        "flash.user_created",
+                        email=email,
+                        name=name,
+                        role=role,
+                        password=password,
+                        merchant_id=merchant_id if role == "merchant" else None,
+                    )
     with manage.container(border=True):
         st.subheader(t("admin.manage_user"))
         chosen = st.selectbox(
             t("admin.user"),
             [user.id for user in accounts],
             index=None,
-            format_func={u.id: f"{u.name} <{u.email}>" for u in accounts}.get,
+            format_func={u.id: plain(f"{u.name} <{u.email}>") for u in accounts}.get,
+            placeholder=t("ux.choose"),
         )
         user = next((u for u in accounts if u.id == chosen), None)
         if user is not None:
             if user.active:
                 with st.popover(t("admin.deactivate"), icon=":material/person_off:"):
-                    st.write(t("admin.deactivate_confirm", name=user.name))
+                    st.write(t("admin.deactivate_confirm", name=inert(user.name)))
                     if st.button(t("admin.deactivate"), type="primary", key="confirm_deactivate"):
                         run_action(users.set_active, "flash.user_changed", user_id=user.id, active=False)
             elif st.button(t("admin.reactivate"), icon=":material/person:"):
                 run_action(users.set_active, "flash.user_changed", user_id=user.id, active=True)
+            reset_errors = FieldErrors()
             with st.form("reset_password", border=False):
                 new_password = st.text_input(t("admin.new_password"), type="password")
+                reset_errors.place("password")
                 if st.form_submit_button(t("admin.reset_password")):
-                    run_action(users.reset_password, "flash.user_changed", user_id=user.id, password=new_password)
+                    if not reset_errors.show(collect({"password": lambda: check_rules(new_password)})):
+                        run_action(users.reset_password, "flash.user_changed", user_id=user.id, password=new_password)
             with st.form("change_role", border=False):
                 new_role = st.selectbox(
                     t("admin.role"), ROLES, index=ROLES.index(user.role), format_func=lambda r: t(f"role.{r}")
@@ -105,8 +127,9 @@ with tab_users:
                     t("admin.merchant_for_role"),
                     list(merchant_names),
                     index=None,
-                    format_func=merchant_names.get,
+                    format_func=lambda i: plain(merchant_names[i]),
                     key="role_merchant",
+                    placeholder=t("ux.choose"),
                 )
                 if st.form_submit_button(t("admin.change_role")):
                     run_action(
@@ -125,8 +148,8 @@ with tab_invites:
         line.markdown(
             t(
                 "admin.invitation_line",
-                email=invitation.email,
-                merchant=merchant_names.get(invitation.merchant_id, "?"),
+                email=inert(invitation.email),
+                merchant=inert(merchant_names.get(invitation.merchant_id, "?")),
                 date=invitation.expires_at.strftime("%Y-%m-%d"),
             )
         )
@@ -160,3 +183,6 @@ with tab_settings:
 
 with tab_tokens:
     render_api_tokens(actor)
+
+with tab_outbox:
+    render_outbox(actor)

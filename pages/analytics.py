@@ -10,6 +10,7 @@ from onboarding.process.definition import default_process
 from onboarding.process.merchants import INTEGRATION_MODES, MERCHANT_STATUSES, SHOP_PLATFORMS, staff_users
 from onboarding.reports import analytics, exports
 from ui.context import db, language, require_actor, show_error, t
+from ui.text import plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -40,7 +41,7 @@ def section(key: str, frame: pd.DataFrame, chart: alt.Chart) -> None:
             else:
                 st.altair_chart(chart, width="stretch")
         with table_tab:
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.dataframe(plain_frame(frame), hide_index=True, width="stretch")
         st.download_button(
             t("analytics.download_csv"),
             exports.table_csv(frame),
@@ -80,7 +81,11 @@ def analytics_view() -> None:
         help=t("analytics.date_range_help"),
     )
     owner_ids = owner_col.multiselect(
-        t("analytics.owner"), list(owners), format_func=owners.get, key="analytics_owners", placeholder=ALL
+        t("analytics.owner"),
+        list(owners),
+        format_func=lambda i: plain(owners[i]),
+        key="analytics_owners",
+        placeholder=ALL,
     )
     platforms = platform_col.multiselect(
         t("analytics.platform"),

@@ -12,6 +12,7 @@ from onboarding.reports.attention import WAITING_LABELS, AttentionFilter, needs_
 from ui.context import db, language, require_actor, show_error, t
 from ui.paging import pager
 from ui.pickers import merchant_choice
+from ui.text import plain, plain_frame
 from ui.url_state import UrlParam, restore, store
 
 PER_PAGE = 50
@@ -85,7 +86,7 @@ def attention_view() -> None:
     owner_col.multiselect(
         t("attention.owner"),
         list(owner_choices),
-        format_func=owner_choices.get,
+        format_func=lambda i: plain(owner_choices[i]),
         key="attention_owners",
         placeholder=t("analytics.all"),
         on_change=_changed,
@@ -118,7 +119,7 @@ def attention_view() -> None:
         return
     view = _table(result.rows)
     selection = st.dataframe(
-        view,
+        plain_frame(view),
         hide_index=True,
         on_select="rerun",
         selection_mode=["single-row", "single-cell"],

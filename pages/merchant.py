@@ -6,13 +6,16 @@ import streamlit as st
 from onboarding.accounts import invitations
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.i18n import pick
-from onboarding.process import archive, checklist, comments, merchants
+from onboarding.notifications import reading
+from onboarding.process import archive, checklist, comments, deadlines, merchants, sla
 from onboarding.process.definition import default_process
 from onboarding.process.history import detail_of
 from onboarding.reports import exports
 from ui.checklist import confirm_dialog, render_conversation, render_item, render_stepper, run_action
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
 from ui.pickers import merchant_links
+from ui.stage_clock import render_stage_clock, stage_choice
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(staff=True)
 process = default_process()
@@ -39,25 +42,46 @@ def _choose_merchant() -> None:
 
 
 def _invite_panel(merchant) -> None:
+    from onboarding.core.i18n import LANGUAGES
+
     with st.popover(t("invite.button"), icon=":material/person_add:", width="stretch"):
         with st.form("invite_form", border=False):
             email = st.text_input(t("invite.email"), value=merchant.contact_email)
+            mail_language = st.selectbox(
+                t("invite_more.language"),
+                list(LANGUAGES),
+                index=list(LANGUAGES).index(language()),
+                format_func=LANGUAGES.get,
+            )
             if st.form_submit_button(t("invite.create"), type="primary"):
                 try:
                     with db() as session:
-                        invitation, token = invitations.invite(session, actor, merchant.id, email)
-                        sent = invitations.send_email(invitation, token, merchant.name)
+                        _, token = invitations.invite(session, actor, merchant.id, email, mail_language)
                 except DomainError as error:
                     show_error(error)
-                except OSError:
-                    st.warning(t("invite.mail_failed"))
                 else:
-                    st.success(t("invite.sent") if sent else t("invite.copy"))
+                    st.success(t("invite_more.queued") if invitations.mail_is_sent() else t("invite_more.held"))
                     st.code(invitations.link_for(token), language=None)
         with db() as session:
             waiting = invitations.pending(session, actor, merchant.id)
         for invitation in waiting:
-            st.caption(t("invite.pending", email=invitation.email, date=invitation.expires_at.strftime("%Y-%m-%d")))
+            st.caption(
+                t("invite.pending", email=inert(invitation.email), date=invitation.expires_at.strftime("%Y-%m-%d"))
+            )
+            again, withdraw = st.columns(2)
+            if again.button(t("invite_more.resend"), key=f"resend_{invitation.id}", icon=":material/forward_to_inbox:"):
+                try:
+                    with db() as session:
+                        _, token = invitations.resend(session, actor, invitation.id, language())
+                except DomainError as error:
+                    show_error(error)
+                else:
+                    st.success(t("invite_more.resent"))
+                    st.code(invitations.link_for(token), language=None)
+            with withdraw.popover(t("invite_more.revoke"), icon=":material/cancel:"):
+                st.write(t("invite_more.revoke_confirm", email=inert(invitation.email)))
+                if st.button(t("invite_more.revoke"), key=f"revoke_{invitation.id}", type="primary"):
+                    run_action(invitations.revoke, "invite_more.revoked", invitation_id=invitation.id)
 
 
 def _record(merchant_id: int) -> bytes:
@@ -69,13 +93,13 @@ def _record(merchant_id: int) -> bytes:
 def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
     """Merge this merchant (a duplicate) into the one that is kept, after a confirmation with a reason."""
 
-    @st.dialog(t("process.merge_title", name=merchant.name))
+    @st.dialog(t("process.merge_title", name=inert(merchant.name)))
     def _dialog() -> None:
         st.write(t("process.merge_body"))
         into_id = st.selectbox(
             t("process.merge_into"),
             list(candidates),
-            format_func=candidates.get,
+            format_func=lambda i: plain(candidates[i]),
             index=None,
             placeholder=t("process.merge_into_placeholder"),
         )
@@ -87,7 +111,7 @@ def _merge_dialog(merchant, candidates: dict[int, str]) -> None:
             except DomainError as error:
                 show_error(error)
             else:
-                flash(t("flash.merged", name=kept.name))
+                flash(t("flash.merged", name=inert(kept.name)))
                 st.query_params["id"] = str(kept.id)
                 st.rerun()
 
@@ -98,7 +122,9 @@ def _archived_banner(merchant) -> None:
     """An archived merchant says so, why, and offers to bring it back (a merged one points at the kept one)."""
     when = merchant.archived_at.strftime("%Y-%m-%d")
     if merchant.merged_into_id is not None:
-        st.warning(t("process.merged_banner", when=when, reason=merchant.archived_reason), icon=":material/merge:")
+        st.warning(
+            t("process.merged_banner", when=when, reason=inert(merchant.archived_reason)), icon=":material/merge:"
+        )
         st.page_link(
             "pages/merchant.py",
             label=t("process.open_kept"),
@@ -106,7 +132,9 @@ def _archived_banner(merchant) -> None:
             query_params={"id": str(merchant.merged_into_id)},
         )
         return
-    st.warning(t("process.archived_banner", when=when, reason=merchant.archived_reason), icon=":material/archive:")
+    st.warning(
+        t("process.archived_banner", when=when, reason=inert(merchant.archived_reason)), icon=":material/archive:"
+    )
     if st.button(t("action.restore"), icon=":material/unarchive:"):
         run_action(archive.restore, "flash.restored", merchant_id=merchant.id)
 
@@ -114,7 +142,7 @@ def _archived_banner(merchant) -> None:
 def _comments(merchant) -> None:
     with db() as session:
         messages = comments.comments_for(session, actor, merchant.id)
-    render_conversation(messages, merchant.id, t("comments.write"))
+    render_conversation(messages, merchant.id, t("comments.write"), unread)
 
 
 merchant_id = _merchant_id()
@@ -126,6 +154,8 @@ try:
     with db() as session:
         view = merchants.merchant_view(session, actor, merchant_id)
         owners = merchants.staff_users(session) if actor.is_staff else []
+        slas = sla.stage_slas(session)
+        unread = reading.unread_messages(session, actor, merchant_id)
 except NotFound:
     st.warning(t("error.merchant_not_found"))
     _choose_merchant()
@@ -137,15 +167,15 @@ merchant = view.merchant
 dialog = None  # a confirmation opened from the Manage popover, shown outside it
 head, side = st.columns([4, 2], vertical_alignment="bottom")
 with head:
-    st.title(merchant.name)
+    st.title(inert(merchant.name))
     st.markdown(
         f":{'green' if merchant.status == 'launched' else 'blue' if merchant.status == 'active' else 'orange'}"
         f"-badge[{t(f'status.{merchant.status}')}] :gray-badge[{t(f'mode.{merchant.integration_mode}')}] "
-        f":gray-badge[{t(f'platform.{merchant.shop_platform}')}] :gray-badge[{merchant.country}]"
+        f":gray-badge[{t(f'platform.{merchant.shop_platform}')}] :gray-badge[{inert(merchant.country)}]"
     )
     st.caption(
-        f"{merchant.website} · {merchant.contact_name} <{merchant.contact_email}> · "
-        f"{t('pipeline.col_owner')}: {view.owner_name or '—'}"
+        f"{inert(merchant.website)} · {inert(merchant.contact_name)} {inert(f'<{merchant.contact_email}>')} · "
+        f"{t('pipeline.col_owner')}: {inert(view.owner_name or '—')}"
     )
 with side:
     st.progress(merchant.progress, text=t("merchant.progress", percent=round(merchant.progress * 100)))
@@ -179,7 +209,7 @@ with side:
                 owner_id = st.selectbox(
                     t("pipeline.owner"),
                     list(owner_names),
-                    format_func=owner_names.get,
+                    format_func=lambda i: plain(owner_names[i]),
                     index=list(owner_names).index(merchant.owner_id) if merchant.owner_id in owner_names else None,
                 )
                 if st.form_submit_button(t("action.save_owner")):
@@ -204,7 +234,7 @@ with side:
 
 if dialog == "withdraw":
     confirm_dialog(
-        t("process.withdraw_title", name=merchant.name),
+        t("process.withdraw_title", name=inert(merchant.name)),
         t("process.withdraw_body"),
         t("process.withdraw_reason"),
         t("action.confirm_withdraw"),
@@ -215,7 +245,7 @@ if dialog == "withdraw":
     )
 elif dialog == "archive":
     confirm_dialog(
-        t("process.archive_title", name=merchant.name),
+        t("process.archive_title", name=inert(merchant.name)),
         t("process.archive_body"),
         t("process.archive_reason"),
         t("action.confirm_archive"),
@@ -231,15 +261,19 @@ elif dialog == "merge":
 if merchant.archived_at is not None:
     _archived_banner(merchant)
 
+stage_clock = deadlines.stage_clock(merchant, view.items, slas)
+render_stage_clock(stage_clock)
 render_stepper(view.derived)
 
-tab_labels = [f"{stage.index + 1}. {pick(stage.title, language())}" for stage in process.stages]
-current = view.derived.current_stage
-tabs = st.tabs(
-    tab_labels + [t("comments.title"), t("merchant.history")], default=tab_labels[min(current, len(tab_labels) - 1)]
-)
-for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=False):
-    with tab:
+# Three tabs fit any width; the stage is chosen inside the checklist (five stage tabs overflowed at 1440 px).
+conversation_title = t("portal_inbox.conversation_new", count=len(unread)) if unread else t("comments.title")
+tabs = st.tabs([t("ux.checklist"), conversation_title, t("merchant.history")])
+with tabs[0]:
+    shown_stage = stage_choice(view.derived, key=f"merchant_stage_{merchant.id}")
+for stage, state in zip(process.stages, view.derived.stages, strict=True):
+    if stage.index != shown_stage:
+        continue
+    with tabs[0]:
         if not state.is_open:
             st.info(t("merchant.stage_locked"), icon=":material/lock:")
             if actor.is_admin and view.derived.stages[stage.index - 1].is_open:
@@ -257,17 +291,21 @@ for stage, state, tab in zip(process.stages, view.derived.stages, tabs, strict=F
         for override in view.overrides:
             if override.stage_index == stage.index:
                 st.warning(
-                    t("merchant.override_note", reason=override.reason, when=override.created_at.strftime("%Y-%m-%d")),
+                    t(
+                        "merchant.override_note",
+                        reason=inert(override.reason),
+                        when=override.created_at.strftime("%Y-%m-%d"),
+                    ),
                     icon=":material/gavel:",
                 )
         for item in view.items:
             if item.stage_index == stage.index:
-                render_item(item, actor, state.is_open)
+                render_item(item, actor, state.is_open, due=deadlines.due_date(stage_clock, item, state.is_open))
 
-with tabs[-2]:
+with tabs[1]:
     _comments(merchant)
 
-with tabs[-1]:
+with tabs[2]:
     if not view.events:
         st.info(t("merchant.no_history"))
     else:
@@ -285,7 +323,7 @@ with tabs[-1]:
             ]
         )
         st.dataframe(
-            timeline,
+            plain_frame(timeline),
             hide_index=True,
             column_config={
                 "when": st.column_config.DatetimeColumn(t("history.when"), format="YYYY-MM-DD HH:mm"),

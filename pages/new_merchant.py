@@ -6,6 +6,7 @@ import streamlit as st
 from onboarding.core.errors import DomainError
 from onboarding.process import countries, duplicates, merchants
 from ui.context import db, error_text, flash, language, require_actor, show_error, t
+from ui.text import inert, plain, plain_frame
 
 actor = require_actor(staff=True)
 st.title(t("nav.new_merchant"))
@@ -54,7 +55,7 @@ with st.form("new_merchant", clear_on_submit=False):
     owner_id = left.selectbox(
         t("field.owner"),
         list(owners),
-        format_func=owners.get,
+        format_func=lambda i: plain(owners[i]),
         index=list(owners).index(actor.id) if actor.id in owners else None,
         key="nm_owner",
     )
@@ -85,7 +86,7 @@ def _create(data: merchants.MerchantInput, allow_duplicate: bool) -> None:
             show_error(error)
     else:
         st.session_state.pop("nm_pending", None)
-        flash(t("flash.merchant_created", name=merchant.name))
+        flash(t("flash.merchant_created", name=inert(merchant.name)))
         st.switch_page("pages/merchant.py", query_params={"id": str(merchant.id)})
 
 
@@ -116,19 +117,21 @@ if pending:
     with st.container(border=True, key="nm_duplicates"):
         st.warning(t("new_merchant.duplicates_title", count=len(matches)), icon=":material/content_copy:")
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "name": match.name,
-                        "link": f"merchant?id={match.id}",
-                        "matches": separator.join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
-                        "website": match.website,
-                        "contact_email": match.contact_email,
-                        "status": t(f"status.{match.status}")
-                        + (f" · {t('new_merchant.archived')}" if match.archived else ""),
-                    }
-                    for match in matches
-                ]
+            plain_frame(
+                pd.DataFrame(
+                    [
+                        {
+                            "name": match.name,
+                            "link": f"merchant?id={match.id}",
+                            "matches": separator.join(t(f"new_merchant.same_{reason}") for reason in match.reasons),
+                            "website": match.website,
+                            "contact_email": match.contact_email,
+                            "status": t(f"status.{match.status}")
+                            + (f" · {t('new_merchant.archived')}" if match.archived else ""),
+                        }
+                        for match in matches
+                    ]
+                )
             ),
             hide_index=True,
             column_config={

@@ -24,6 +24,7 @@ from onboarding.process.merchants import (
 from onboarding.reports import exports
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
 from ui.paging import pager
+from ui.text import inert, plain, plain_frame
 from ui.url_state import UrlParam, restore, store
 
 actor = require_actor(staff=True)
@@ -131,7 +132,7 @@ def _filter_bar() -> None:
     owner_col.multiselect(
         t("pipeline.owner"),
         list(owners),
-        format_func=owners.get,
+        format_func=lambda i: plain(owners[i]),
         key="pipeline_owners",
         on_change=_changed,
         placeholder=t("analytics.all"),
@@ -216,7 +217,7 @@ def _bulk_bar(ids: list[int]) -> None:
                 st.selectbox(
                     t("pipeline.owner"),
                     choices,
-                    format_func=lambda owner_id: owners.get(owner_id, t("analytics.unassigned")),
+                    format_func=lambda owner_id: plain(owners.get(owner_id, t("analytics.unassigned"))),
                     key="pipeline_bulk_owner_value",
                 )
                 st.text_input(t("scale.bulk.reason"), key="pipeline_bulk_owner_reason", max_chars=2000)
@@ -268,7 +269,7 @@ def _table(filters: PipelineFilter) -> None:
     # A new key whenever the rows change, so a selection never carries over to other merchants.
     key = f"pipeline_table_{state.get('pipeline_generation', 0)}_{hash(tuple(view['id']))}"
     selection = st.dataframe(
-        view,
+        plain_frame(view),
         hide_index=True,
         on_select="rerun",
         selection_mode=["multi-row", "single-cell"],
@@ -286,8 +287,11 @@ def _table(filters: PipelineFilter) -> None:
             ),
             "owner": st.column_config.TextColumn(t("pipeline.col_owner")),
             "status": st.column_config.TextColumn(t("pipeline.col_status")),
-            "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format="%d d"),
-            "last_activity": st.column_config.DatetimeColumn(t("pipeline.col_last_activity"), format="distance"),
+            "days_in_stage": st.column_config.NumberColumn(t("pipeline.col_days"), format=f"%d {t('ux.days_unit')}"),
+            # a date, not "3 hours ago": Streamlit words relative times in English only
+            "last_activity": st.column_config.DatetimeColumn(
+                t("pipeline.col_last_activity"), format="YYYY-MM-DD HH:mm"
+            ),
             "country": st.column_config.TextColumn(t("pipeline.col_country")),
             "shop_platform": st.column_config.TextColumn(t("pipeline.col_platform")),
             "integration_mode": st.column_config.TextColumn(t("pipeline.col_mode")),
@@ -358,12 +362,12 @@ def _board(filters: PipelineFilter) -> None:
                 with st.container(border=True, key=f"card_{card['id']}"):
                     st.page_link(
                         "pages/merchant.py",
-                        label=card["name"],
+                        label=inert(card["name"]),
                         query_params={"id": str(card["id"])},
                         width="stretch",
                     )
                     days = t("scale.board.days", days=card["days_in_stage"])
-                    st.caption(f"{card['owner'] or t('analytics.unassigned')} · {days}")
+                    st.caption(f"{inert(card['owner']) if card['owner'] else t('analytics.unassigned')} · {days}")
                     badges = []
                     if card["over_sla"]:
                         badges.append(f":red-badge[:material/timer_off: {t('pipeline_flags.over_sla')}]")

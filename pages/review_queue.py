@@ -11,6 +11,7 @@ from onboarding.review import queue
 from ui.checklist import show_submission
 from ui.context import db, flash, language, require_actor, show_error, show_flash, t
 from ui.paging import pager
+from ui.text import inert
 from ui.url_state import UrlParam, restore, store
 
 actor = require_actor(staff=True)
@@ -110,7 +111,7 @@ def _card(entry, now) -> None:
             st.markdown(f"**{item_titles[entry.item_key]}** :gray-badge[{t(f'evidence.{definition.evidence}')}]")
             st.caption(t("review.waiting", days=waited))
             if entry.submission:
-                st.caption(t("review.by", who=entry.submission.created_by_name, version=entry.submission.number))
+                st.caption(t("review.by", who=inert(entry.submission.created_by_name), version=entry.submission.number))
         with preview:
             if entry.submission:
                 show_submission(entry.submission, actor, thumbnail=260)
@@ -146,7 +147,7 @@ def _forget_reason() -> None:
 @st.dialog(t("scale.queue.reject_dialog"), on_dismiss=_forget_reason)
 def reject_dialog(entry) -> None:
     """One form for the reason, opened for the card whose Reject was clicked (not one hidden form per card)."""
-    st.markdown(f"**{entry.merchant_name} · {item_titles[entry.item_key]}**")
+    st.markdown(f"**{inert(entry.merchant_name)} · {item_titles[entry.item_key]}**")
     with st.form("queue_reject_form", border=False):
         reason = st.text_area(t("merchant.reason"), max_chars=checklist.MAX_REASON)
         sent = st.form_submit_button(t("action.reject"), type="primary")
@@ -174,7 +175,7 @@ def merchant_group(group: queue.MerchantGroup, filters: queue.QueueFilter) -> No
         with head:
             st.page_link(
                 "pages/merchant.py",
-                label=group.merchant_name,
+                label=inert(group.merchant_name),
                 icon=":material/storefront:",
                 query_params={"id": str(group.merchant_id)},
             )
@@ -183,7 +184,10 @@ def merchant_group(group: queue.MerchantGroup, filters: queue.QueueFilter) -> No
                 [
                     t("scale.queue.items_waiting", count=len(entries)),
                     stage_names.get(group.stage, ""),
-                    t("scale.queue.owner", owner=group.owner_name or t("analytics.unassigned")),
+                    t(
+                        "scale.queue.owner",
+                        owner=inert(group.owner_name) if group.owner_name else t("analytics.unassigned"),
+                    ),
                 ]
             ),
             text_alignment="right",
@@ -211,7 +215,7 @@ def confirm_bulk(chosen: list) -> None:
     st.markdown(f"**{t('scale.queue.confirm_title', count=len(chosen))}**")
     st.caption(t("scale.queue.confirm_help"))
     for entry in chosen:
-        st.markdown(f"- {entry.merchant_name} · {item_titles[entry.item_key]}")
+        st.markdown(f"- {inert(entry.merchant_name)} · {item_titles[entry.item_key]}")
     go, cancel, _ = st.columns([1.4, 1, 2])
     if go.button(t("scale.queue.confirm_button", count=len(chosen)), type="primary", icon=":material/done_all:"):
         _forget_confirmation()

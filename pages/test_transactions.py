@@ -8,7 +8,9 @@ from onboarding.core.i18n import translate
 from onboarding.gateway import acceptance, codes, credentials, notifications, runs, verification
 from onboarding.gateway.simulator.rules import RULE_KEYS
 from onboarding.process import merchants
+from ui import observatory
 from ui.context import current_actor, db, flash, language, show_error, show_flash, t
+from ui.text import inert, inert_params, plain, plain_frame
 
 VERDICT_ICONS = {
     "passed": ":green[:material/check_circle:]",
@@ -29,11 +31,16 @@ if actor is None or not actor.is_staff:
 show_flash()
 
 
-def _detail_text(detail: dict) -> str:
-    """A stored verdict detail in the page's language (codes get their plain words)."""
+def _detail_text(detail: dict, markdown: bool = True) -> str:
+    """A stored verdict detail in the page's language (codes get their plain words).
+
+    Its parameters can hold what a gateway answered or an address someone typed: plain text in Markdown.
+    """
     params = dict(detail.get("params") or {})
     if "code" in params:
         params["words"] = codes.explain(str(params["code"]), language())
+    if markdown:
+        params = inert_params(**params)
     return translate(detail.get("key", ""), language(), **params) if detail.get("key") else ""
 
 
@@ -52,7 +59,8 @@ def _attempt(action, success_key: str | None = None, **kwargs):
 
 def _show_exchanges(exchanges: list[dict]) -> None:
     for number, exchange in enumerate(exchanges, start=1):
-        st.markdown(f"**{number}. `{exchange.get('path', '')}`** · HTTP {exchange.get('http_status') or '—'}")
+        path, status = inert(exchange.get("path", "")), inert(exchange.get("http_status") or "—")
+        st.markdown(f"**{number}. {path}** · HTTP {status}")
         left, right = st.columns(2)
         left.caption(t("gateway.page.request"))
         left.json(exchange.get("request") or {}, expanded=False)
@@ -75,7 +83,7 @@ def _show_outcome(outcome) -> None:
     box = st.success if outcome.passed else st.error
     box(_detail_text(outcome.detail), icon=":material/check_circle:" if outcome.passed else ":material/cancel:")
     if result is not None:
-        st.caption(f"{result.result_code}: {result.words(language())}")
+        st.caption(inert(f"{result.result_code}: {result.words(language())}"))
         _show_exchanges([runs.exchange_record(result.exchange)])
 
 
@@ -89,7 +97,9 @@ wanted = st.query_params.get("id")
 ids = list(names)
 index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in names else 0
 left, right = st.columns([3, 2])
-merchant_id = left.selectbox(t("merchant.choose"), ids, index=index, format_func=names.get, key="tt_merchant")
+merchant_id = left.selectbox(
+    t("merchant.choose"), ids, index=index, format_func=lambda i: plain(names[i]), key="tt_merchant"
+)
 environment = right.radio(
     t("gateway.page.environment"),
     credentials.ENVIRONMENTS,
@@ -110,18 +120,21 @@ elif environment == "sandbox" and merchant.sandbox_account == "public":
     account = t("gateway.page.public_account", acc_id=credentials.PUBLIC_ACCOUNT_A.acc_id)
 else:
     account = t("gateway.page.no_account")
-st.caption(f"{t('gateway.page.target')}: `{base}` ({where}) · {account}")
+st.caption(f"{t('gateway.page.target')}: {inert(base)} ({inert(where)}) · {account}")
 
-tab_suite, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs(
+tab_suite, tab_log, tab_single, tab_credentials, tab_production, tab_notifications, tab_history, tab_rules = st.tabs(
     [
         t("gateway.page.tab_suite"),
+        t("observatory.page.tab_log"),
         t("gateway.page.tab_single"),
         t("gateway.page.tab_credentials"),
         t("gateway.page.tab_production"),
         t("gateway.page.tab_notifications"),
         t("gateway.page.tab_history"),
         t("gateway.page.tab_rules"),
-    ]
+    ],
+    # ?tab=log opens the request log directly (a link to share, e.g. from the merchant page)
+    default=t("observatory.page.tab_log") if st.query_params.get("tab") == "log" else None,
 )
 
 with tab_suite:
@@ -158,17 +171,19 @@ with tab_suite:
             result_box = st.container(key="tt_suite_result")
             result_box.subheader(t("gateway.page.run_title", id=view.run.id))
             result_box.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "case": case.case_key,
-                            "title": t(f"gateway.case.{case.case_key}"),
-                            "verdict": t(f"gateway.verdict_name.{case.verdict}"),
-                            "detail": _detail_text(runs.detail_of(case)),
-                            "ms": case.duration_ms,
-                        }
-                        for case in view.cases
-                    ]
+                plain_frame(
+                    pd.DataFrame(
+                        [
+                            {
+                                "case": case.case_key,
+                                "title": t(f"gateway.case.{case.case_key}"),
+                                "verdict": t(f"gateway.verdict_name.{case.verdict}"),
+                                "detail": _detail_text(runs.detail_of(case), markdown=False),
+                                "ms": case.duration_ms,
+                            }
+                            for case in view.cases
+                        ]
+                    )
                 ),
                 hide_index=True,
                 key="tt_suite_table",
@@ -182,6 +197,11 @@ with tab_suite:
             )
             for case in view.cases:
                 _show_case(case)
+
+with tab_log:
+    observatory.render_accounts(actor, merchant_id, "tt_obs")
+    observatory.render_coverage(actor, merchant_id, "tt_obs", own=False)
+    observatory.render_request_log(actor, merchant_id, "tt_obs", own=False)
 
 with tab_single:
     allowed = PRODUCTION_OPERATIONS if environment == "production" else SANDBOX_OPERATIONS
@@ -242,7 +262,7 @@ with tab_single:
         _show_outcome(outcome)
         if outcome is not None and outcome.result is not None:
             url = outcome.result.biz.get("paymentUrl")
-            if url:
+            if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
                 st.link_button(t("gateway.page.open_checkout"), url, icon=":material/open_in_new:")
 
 with tab_credentials:
@@ -250,10 +270,11 @@ with tab_credentials:
         st.markdown(
             t(
                 "gateway.page.stored",
+                # identifiers are digits and the salt is masked; inside code spans only a backtick could escape
                 client_id=stored.client_id,
                 acc_id=stored.acc_id,
-                salt=stored.masked_salt,
-                who=stored.updated_by_name,
+                salt=stored.masked_salt.replace("`", "'"),
+                who=inert(stored.updated_by_name),
                 when=stored.updated_at.strftime("%Y-%m-%d %H:%M"),
             )
         )
@@ -339,17 +360,19 @@ with tab_notifications:
         received = notifications.received_for(session, merchant_id)
     if received:
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "when": row.received_at,
-                        "type": row.notify_type,
-                        "order": row.merchant_transaction_id,
-                        "status": row.status,
-                        "times": row.times_received,
-                    }
-                    for row in received
-                ]
+            plain_frame(
+                pd.DataFrame(
+                    [
+                        {
+                            "when": row.received_at,
+                            "type": row.notify_type,
+                            "order": row.merchant_transaction_id,
+                            "status": row.status,
+                            "times": row.times_received,
+                        }
+                        for row in received
+                    ]
+                )
             ),
             hide_index=True,
             column_config={
@@ -370,19 +393,21 @@ with tab_history:
         st.info(t("gateway.page.no_runs"), icon=":material/history:")
     else:
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "id": run.id,
-                        "when": run.started_at,
-                        "kind": t(f"gateway.kind.{run.kind}"),
-                        "environment": t(f"gateway.env.{run.environment}"),
-                        "status": t(f"gateway.verdict_name.{run.status}"),
-                        "who": run.actor_name,
-                        "summary": run.summary or "",
-                    }
-                    for run in history_rows
-                ]
+            plain_frame(
+                pd.DataFrame(
+                    [
+                        {
+                            "id": run.id,
+                            "when": run.started_at,
+                            "kind": t(f"gateway.kind.{run.kind}"),
+                            "environment": t(f"gateway.env.{run.environment}"),
+                            "status": t(f"gateway.verdict_name.{run.status}"),
+                            "who": run.actor_name,
+                            "summary": run.summary or "",
+                        }
+                        for run in history_rows
+                    ]
+                )
             ),
             hide_index=True,
             key="tt_history",

@@ -25,6 +25,7 @@ from onboarding.core.config import get_settings
 from onboarding.operations.startup import prepare
 from onboarding.process.merchants import MerchantInput, create_merchant
 from tests.gateway_servers import sandbox, shared_simulator  # noqa: F401  (fixtures for every module)
+from tests.mailbox import mailbox  # noqa: F401  (a loopback SMTP server for every module)
 from tools.local_processes import free_port, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,14 +185,26 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server_env() -> dict:
+    """Extra settings for the `server` fixture; a module overrides it (e.g. to send mail to a loopback SMTP server)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path, server_env):
     """The real app served on a free loopback port, with its own data directory; stopped by pid."""
     port = free_port()
     data = tmp_path / "server-data"
     process = start_server(
-        {"ONBOARDING_DATA_DIR": str(data), "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port
+        {
+            "ONBOARDING_DATA_DIR": str(data),
+            "PORT": str(port),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            **server_env,
+        },
+        port,
     )
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port}
+        yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "port": port, "pid": process.pid}
     finally:
         stop(process)

@@ -52,7 +52,7 @@ def test_first_start_offers_only_the_first_admin_form(database_url, session):
 def test_signed_out_visitors_see_the_sign_in_form_only(database_url, session, admin):
     at = run_app()
     assert at.title[0].value == "Sign in"
-    assert "action='/auth/login'" in at.get("html")[0].proto.body
+    assert any("action='/auth/login'" in html.proto.body for html in at.get("html"))
 
 
 def _merchant_with_user(session, admin, merchant_input, name):
@@ -154,4 +154,4 @@ def test_a_merchant_message_reaches_support_and_nobody_else(database_url, sessio
     staff = run_app(admin, "pages/merchant.py")
     staff.query_params["id"] = str(mine.id)
     staff.run()
-    assert any("Our sandbox salt changed" in m.value for m in staff.markdown)
+    assert any("Our sandbox salt changed" in m.value for m in staff.text), "shown as plain text"

@@ -141,3 +141,58 @@ def test_openapi_description_names_both_routes_and_the_bearer_scheme(api):
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/merchants", "/api/v1/merchants/{merchant_id}"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "names"),
+    [
+        ("/api/v1/merchants", {"page": "1" + "0" * 29}, 400, "'page'"),
+        ("/api/v1/merchants", {"owner": "1" + "0" * 29}, 400, "'owner'"),
+        ("/api/v1/merchants", {"status": ""}, 400, "'status'"),
+        ("/api/v1/merchants", {"stage_index": "-1"}, 400, "'stage_index'"),
+        ("/api/v1/merchants", {"search": "x" * 201}, 400, "'search'"),
+        ("/api/v1/merchants", {"per_page": "ten"}, 400, "'per_page'"),
+        ("/api/v1/merchants/123456789012345678901234567890", {}, 404, "no merchant"),
+        ("/api/v1/merchants/not-a-number", {}, 404, "no merchant"),
+        ("/api/v1/merchant-list", {}, 404, "nothing at"),
+    ],
+)
+def test_malformed_requests_get_a_json_4xx_naming_the_problem(api, path, params, status, names):
+    response = get(api, path, **params)
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
+    assert names in response.json()["error"] and response.json()["request_id"]
+
+
+def test_the_fuzzer_driven_by_the_api_document_finds_nothing(api, tmp_path):
+    """Schemathesis generates valid and invalid requests from /api/v1/openapi.json and checks every answer."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        f"{api['url']}/api/v1/openapi.json",
+        "--header",
+        f"Authorization: Bearer {api['token']}",
+        "--checks",
+        "all",
+        "--mode",
+        "all",
+        "--max-examples",
+        "60",
+        "--seed",
+        "10",
+        "--workers",
+        "1",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "No issues found" in run.stdout

@@ -121,7 +121,7 @@ def test_panel_shows_a_new_token_once_lists_it_and_revokes_it_after_confirmation
     assert plain.startswith("ppo_") and api_tokens.authenticate(session, plain) == admin
     at.run()
     assert all(block.value != plain for block in at.code), "the plain token is shown only once"
-    assert any("CRM sync" in text.value for text in at.markdown)
+    assert any("CRM sync" in text.value for text in at.text), "the label is listed as plain text"
     next(b for b in at.button if b.label == "Revoke").click().run()
     assert "Revoke the token 'CRM sync'?" in at.warning[0].value
     assert api_tokens.authenticate(session, plain) == admin, "nothing happens before the confirmation"

@@ -3,12 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
+from models import ChecklistItem
 from onboarding.core import clock
 from onboarding.core.access import AccessDenied, Actor
+from onboarding.operations import demo
+from onboarding.process import deadlines
 from onboarding.process.definition import CONDITIONS
-from onboarding.process.merchants import pipeline
+from onboarding.process.merchants import merchant_view, pipeline
+from onboarding.process.sla import stage_slas
 from onboarding.reports import attention
 from tests import analytics_data
 from tests.analytics_data import NOW
@@ -40,11 +45,40 @@ def test_waiting_on_follows_the_owners_of_open_applicable_items(session, admin, 
     assert rows == {"Alpha": "merchant", "Bravo": "support"}
 
 
-def test_a_merchant_with_open_items_on_both_sides_waits_on_both(session, admin, dataset):
+def test_a_merchant_with_open_items_on_both_sides_waits_on_the_party_of_its_first_open_item(session, admin, dataset):
     later = NOW + timedelta(days=30)  # Charlie is now late in docking too
     rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later).rows}
-    assert rows["Charlie"] == "both"
+    # support must issue the production parameters before the merchant's rejected replacement can go on
+    assert rows["Charlie"] == "support"
     assert "Golf" not in rows and "Delta" not in rows  # on hold and launched merchants are never flagged
+
+
+def test_the_first_open_item_decides_whose_turn_it_is(session, admin, dataset):
+    later = NOW + timedelta(days=30)
+    charlie = dataset["Charlie"]
+    production_parameters = session.exec(
+        select(ChecklistItem).where(
+            ChecklistItem.merchant_id == charlie.id, ChecklistItem.item_key == "production_parameters"
+        )
+    ).one()
+    production_parameters.status = "done"
+    session.add(production_parameters)
+    session.commit()
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    assert rows["Charlie"] == "merchant"  # now the rejected replacement comes first
+
+
+def test_the_list_and_the_merchant_page_agree_on_whose_turn_it_is(session, admin):
+    demo.seed(session)
+    later = clock.now() + timedelta(days=60)  # every active merchant is late by then
+    listed = {row["id"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    slas = stage_slas(session)
+    assert len(listed) > 10
+    for merchant_id, waiting in listed.items():
+        view = merchant_view(session, admin, merchant_id)
+        turn = deadlines.stage_clock(view.merchant, view.items, slas, now=later).turn
+        assert (turn or "nobody") == waiting, view.merchant.name
+    assert set(listed.values()) <= {"merchant", "support", "nobody"}
 
 
 def test_every_item_condition_of_the_process_has_its_sql():
@@ -52,10 +86,9 @@ def test_every_item_condition_of_the_process_has_its_sql():
 
 
 def test_waiting_label_names_who_must_act():
-    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (1, 1), (None, None))] == [
+    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (None, None))] == [
         "merchant",
         "support",
-        "both",
         "nobody",
     ]
 

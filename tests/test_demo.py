@@ -73,6 +73,24 @@ def test_the_demo_users_sign_in_with_the_passwords_made_for_them(session):
     assert demo.create_demo_users(session) == [], "a second run leaves the accounts and their passwords alone"
 
 
+def test_no_demo_time_lies_in_the_future(session):
+    from models import ChecklistItem, Comment, Submission
+    from onboarding.core import clock
+
+    now = clock.now()
+    with clock.frozen_at(now):
+        demo.seed(session)
+    latest = {
+        "last activity": session.exec(select(func.max(Merchant.last_activity_at))).one(),
+        "stage entered": session.exec(select(func.max(Merchant.stage_entered_at))).one(),
+        "history": session.exec(select(func.max(HistoryEvent.created_at))).one(),
+        "item change": session.exec(select(func.max(ChecklistItem.updated_at))).one(),
+        "submission": session.exec(select(func.max(Submission.created_at))).one(),
+        "comment": session.exec(select(func.max(Comment.created_at))).one(),
+    }
+    assert {name: moment for name, moment in latest.items() if moment is not None and moment > now} == {}
+
+
 def test_seed_demo_command_loads_the_data_and_prints_the_demo_passwords(data_dir):
     result = subprocess.run(
         [sys.executable, "-m", "onboarding", "seed-demo"],

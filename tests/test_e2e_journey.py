@@ -7,7 +7,7 @@ import re
 
 from tests.browser import ARTIFACTS, needs_chromium
 from tests.samples import png_bytes
-from tools.chromium import chromium_browser, sign_in
+from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 
 SHOTS = ARTIFACTS.parent / "e2e"
 ADMIN = ("Mei Lin", "mei.lin@support.example.com", "a long admin password")
@@ -50,11 +50,12 @@ class Journey:
 
     @staticmethod
     def idle(page) -> None:
-        """Wait until Streamlit has finished the current run (its running icon is gone)."""
+        """Wait until Streamlit has finished the current run (the app says its script is not running)."""
         page.wait_for_timeout(300)
+        # the running icon shows only after a delay, so a slow run could pass for a finished one; the state cannot
         page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-            " && !document.querySelector('[data-testid=\"stStatusWidgetRunningManIcon\"]')",
+            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+            " === 'notRunning' && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
             timeout=TIMEOUT,
         )
 
@@ -69,6 +70,8 @@ class Journey:
     def open(self, page, path: str, text: str) -> None:
         page.goto(f"{self.base}{path}")
         page.get_by_text(text).first.wait_for(timeout=TIMEOUT)
+        # the sidebar may already show `text`: wait until the page itself has drawn and stopped changing
+        wait_until_drawn(page, timeout_ms=TIMEOUT)
         self.idle(page)
 
     def item(self, page, key: str):
@@ -110,6 +113,8 @@ class Journey:
         """Approve everything in the review queue, rejecting the named items with a reason."""
         reject = reject or {}
         self.open(page, "/review", "Review queue")
+        # the title comes first: wait for the entries, or for the message that there are none
+        page.locator("[class*='st-key-queue_'], [data-testid='stAlert']").first.wait_for(timeout=TIMEOUT)
         while True:
             entries = page.locator("[class*='st-key-review_item_']")
             if entries.count() == 0:
@@ -258,7 +263,7 @@ def _journey(journey: Journey, browser, admin, server) -> None:
     journey.idle(admin)
     journey.shot(admin, "acceptance-suite-passed")
     journey.open(admin, f"/merchant?id={merchant_id}", FIRST["name"])
-    admin.get_by_role("tab", name="2. Integration solution confirmed").click()
+    admin.get_by_role("radio", name="2 · Solution").click()
     journey.item(admin, "sandbox_acceptance").get_by_text("Passed").first.wait_for(timeout=TIMEOUT)
     journey.shot(admin, "stage-two-complete")
 

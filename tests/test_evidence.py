@@ -46,9 +46,10 @@ def _stored_files(data_dir):
 def test_a_valid_screenshot_is_stored_by_digest_and_submitted(session, admin, screenshot_item, data_dir):
     data = png_bytes()
     submission = evidence.submit_file(session, admin, screenshot_item.id, screenshot_item.version, data, "shot.png")
-    files = _stored_files(data_dir)
-    assert len(files) == 1 and files[0].read_bytes() == data
-    assert files[0].name == submission.file_sha256
+    stored = session.get(EvidenceFile, submission.file_sha256)
+    files = {path.name: path for path in _stored_files(data_dir)}
+    assert set(files) == {submission.file_sha256, stored.thumbnail_sha256}, "the image and its thumbnail"
+    assert files[submission.file_sha256].read_bytes() == data
     read, content_type, name = evidence.read_file(session, admin, submission.id)
     assert (read, content_type, name) == (data, "image/png", "shot.png")
     assert session.get(ChecklistItem, screenshot_item.id).status == "submitted"
@@ -82,7 +83,8 @@ def test_a_path_in_the_file_name_is_never_used_to_store(session, admin, screensh
         session, admin, screenshot_item.id, screenshot_item.version, png_bytes(), "../../etc/passwd.png"
     )
     files = _stored_files(data_dir)
-    assert len(files) == 1 and (data_dir / "evidence") in files[0].parents
+    assert len(files) == 2 and all((data_dir / "evidence") in path.parents for path in files)  # image, thumbnail
+    assert submission.file_sha256 in {path.name for path in files}
     assert submission.file_name == "passwd.png"
     assert "/" not in submission.file_name
 

@@ -1,5 +1,6 @@
 """Exports: the pipeline as CSV and Excel holds exactly the filtered rows; a merchant's record is one workbook."""
 
+import dataclasses
 import io
 
 import pandas as pd
@@ -41,7 +42,7 @@ def test_pipeline_excel_holds_exactly_the_filtered_rows_with_dates(session, admi
 
 def test_chinese_headers_survive_the_csv_round_trip():
     frame = pd.DataFrame({"商户": ["测试"]})
-    assert exports.table_csv(frame).startswith("\ufeff商户".encode())
+    assert exports.table_csv(frame).startswith('\ufeff"商户"'.encode())
 
 
 def test_merchant_record_has_a_sheet_per_table_with_only_that_merchant(session, admin, dataset):
@@ -116,3 +117,34 @@ def test_merchant_record_includes_its_gateway_test_runs_and_cases(session, admin
     sheets = pd.read_excel(io.BytesIO(exports.export_merchant_record(session, admin, charlie.id)), sheet_name=None)
     assert list(sheets["test_runs"]["merchant_id"]) == [charlie.id]
     assert list(sheets["test_cases"]["case_key"]) == ["A"]
+
+
+HOSTILE_CELLS = ['=HYPERLINK("http://phish.test","Open")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_csv_and_excel_cells_that_start_a_formula_stay_text():
+    frame = pd.DataFrame({"name": HOSTILE_CELLS + ["Aurora"], "days": range(7)})
+    parsed = pd.read_csv(io.BytesIO(exports.table_csv(frame)), encoding="utf-8-sig")
+    assert list(parsed["name"]) == ["'" + cell for cell in HOSTILE_CELLS] + ["Aurora"]
+    assert list(parsed["days"]) == list(range(7)), "numbers stay numbers"
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.table_xlsx(frame))).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert all(cell.data_type == "s" and str(cell.value).startswith("'") for cell in cells[:-1])
+    assert cells[-1].value == "Aurora"
+
+
+def test_the_merchant_record_escapes_formulas_typed_by_people(session, admin, merchant_input):
+    import openpyxl
+
+    from onboarding.process.merchants import create_merchant
+
+    hostile = dataclasses.replace(merchant_input, name="=cmd|' /C calc'!A0", contact_name="@SUM(1+1)*cmd|' /C calc'!A0")
+    merchant = create_merchant(session, admin, hostile)
+    book = openpyxl.load_workbook(io.BytesIO(exports.export_merchant_record(session, admin, merchant.id)))
+    values = [cell for sheet in book for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert all(cell.data_type != "f" for cell in values), "no cell is a formula"
+    assert not any(cell.value.startswith(exports.FORMULA_STARTS) for cell in values)
+    shown = {cell.value for cell in values}
+    assert {"'=cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"} <= shown

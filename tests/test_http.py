@@ -6,7 +6,7 @@ import httpx
 def test_health_answers_ok_with_the_database_state(server):
     response = httpx.get(f"{server['url']}/api/health", timeout=10)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
     assert httpx.get(f"{server['url']}/", timeout=10).status_code == 200
 
 

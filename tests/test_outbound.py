@@ -186,3 +186,31 @@ def test_the_time_limit_covers_the_whole_redirect_chain(transport):
             fetch(f"http://shop.test:{stub.port}/0", transport, allow_private=True, timeout=0.5)
         assert len(stub.requests) <= 3
     assert "did not answer" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b:1::a9fe:a9fe",  # local-use NAT64
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
+        "::ffff:0:a00:1",  # IPv4-translated 10.0.0.1
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client is 127.0.0.1
+        "fec0::1",  # site-local
+    ],
+)
+def test_ipv6_forms_that_embed_a_private_ipv4_are_refused(address, transport):
+    assert not outbound.address_allowed(address, allow_loopback=False)
+    ADDRESSES["embedded.test"] = [address]
+    with pytest.raises(OutboundRefused):
+        fetch("https://embedded.test/", transport)
+    assert transport.hosts == []
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "2606:4700:4700::1111"])
+def test_ipv6_forms_of_public_addresses_stay_allowed(address):
+    assert outbound.address_allowed(address, allow_loopback=False)

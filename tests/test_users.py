@@ -1,9 +1,5 @@
 """User administration: only admins, sessions end on deactivation, reset and role change."""
 
-import email
-import socketserver
-import threading
-
 import pytest
 from sqlmodel import select
 
@@ -12,6 +8,8 @@ from onboarding.accounts import auth, invitations, users
 from onboarding.core.access import Actor, actor_for
 from onboarding.core.config import get_settings
 from onboarding.core.errors import AccessDenied, ValidationError
+from onboarding.notifications import outbox
+from tests.mailbox import text_of
 
 PASSWORD = "a support password"
 
@@ -74,60 +72,23 @@ def test_first_admin_only_once(session):
         users.create_first_admin(session, "eve@support.example.com", "Eve", "a long admin password")
 
 
-class _Recorder(socketserver.StreamRequestHandler):
-    """Just enough SMTP to receive one message on loopback."""
-
-    def handle(self):
-        self.wfile.write(b"220 test ready\r\n")
-        data, in_data = [], False
-        for raw in self.rfile:
-            line = raw.decode()
-            if in_data:
-                if line.rstrip("\r\n") == ".":
-                    in_data = False
-                    self.server.messages.append("".join(data))
-                    self.wfile.write(b"250 queued\r\n")
-                else:
-                    data.append(line)
-                continue
-            command = line[:4].upper()
-            if command in ("EHLO", "HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif command == "DATA":
-                in_data = True
-                self.wfile.write(b"354 go ahead\r\n")
-            elif command == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-def test_invitation_is_emailed_when_smtp_is_configured(session, admin, merchant, monkeypatch):
-    server = socketserver.TCPServer(("127.0.0.1", 0), _Recorder)
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("SMTP_PORT", str(server.server_address[1]))
-        monkeypatch.setenv("PUBLIC_BASE_URL", "https://onboarding.example.com")
-        get_settings.cache_clear()
-        invitation, token = invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
-        assert invitations.send_email(invitation, token, merchant.name)
-    finally:
-        server.shutdown()
-        server.server_close()
-        get_settings.cache_clear()
-    assert len(server.messages) == 1
-    message = email.message_from_string(server.messages[0])
+def test_invitation_is_emailed_when_smtp_is_configured(session, admin, merchant, mailbox, monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://onboarding.example.com")
+    get_settings.cache_clear()
+    invitation, token = invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
+    assert invitations.mail_is_sent()
+    assert outbox.deliver_due().sent == 1
+    (message,) = mailbox.messages
     assert message["To"] == "dev@aurora.example.com"
-    assert f"https://onboarding.example.com/?invite={token}" in message.get_payload(decode=True).decode()
+    assert message["Subject"] == "Your PingPong Checkout onboarding for Aurora Outdoor Gear"
+    assert f"https://onboarding.example.com/?invite={token}" in text_of(message)
 
 
 def test_without_smtp_nothing_is_sent(session, admin, merchant):
-    invitation, token = invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
-    assert invitations.send_email(invitation, token, merchant.name) is False
+    invitations.invite(session, admin, merchant.id, "dev@aurora.example.com")
+    assert not invitations.mail_is_sent()
+    assert outbox.deliver_due().sent == 0
+    assert outbox.status_counts(session, admin)["held"] == 1
 
 
 def test_a_merchant_user_cannot_administer_users(session, admin, merchant):
@@ -154,3 +115,22 @@ def test_admins_change_a_stages_sla_and_bad_values_are_refused(session, admin, s
     with pytest.raises(AccessDenied):
         sla.set_sla(session, actor_for(support_user), "sandbox", 2)
     assert sla.stage_slas(session)["sandbox"] == 9
+
+
+def test_a_password_of_only_spaces_is_refused(session, admin):
+    with pytest.raises(ValidationError) as caught:
+        users.create_user(session, admin, email="x@support.example.com", name="X", role="support", password=" " * 12)
+    assert caught.value.key == "error.password_blank"
+    with pytest.raises(ValidationError):
+        users.reset_password(session, admin, admin.id, "\t" * 6 + " " * 6)
+
+
+def test_deactivation_revokes_api_tokens_for_good(session, admin, support_user):
+    from onboarding.accounts import api_tokens
+
+    _, plain = api_tokens.create_token(session, actor_for(support_user), "CRM sync")
+    assert api_tokens.authenticate(session, plain) is not None
+    users.set_active(session, admin, support_user.id, False)
+    users.set_active(session, admin, support_user.id, True)
+    assert api_tokens.authenticate(session, plain) is None, "reactivation does not bring the old token back"
+    assert all(row.revoked_at for row in api_tokens.list_tokens(session, actor_for(support_user)))

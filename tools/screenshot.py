@@ -13,6 +13,7 @@ from pathlib import Path
 from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
+MAX_HEIGHT = 12000
 
 
 def slug(path: str) -> str:
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--width", type=int, action="append", help="viewport widths (default 1440 and 390)")
     parser.add_argument("--language", action="append", choices=sorted(LANGUAGE_NAMES), help="default en and zh")
     parser.add_argument("--wait-ms", type=int, default=800, help="extra settling time after each page has drawn")
+    parser.add_argument(
+        "--full-height", action="store_true", help="grow the window to the page's whole height (long pages)"
+    )
     args = parser.parse_args(argv)
     widths, languages = args.width or [1440, 390], args.language or ["en", "zh"]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -58,6 +62,11 @@ def main(argv: list[str] | None = None) -> None:
                     wait_until_drawn(page)
                     page.wait_for_timeout(args.wait_ms)
                     target = args.out / f"{slug(path)}-{language}-{width}.png"
+                    if args.full_height:
+                        # Streamlit scrolls inside its main area, so a full-page shot would stop at the window
+                        height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                        page.set_viewport_size({"width": width, "height": min(max(height, 844), MAX_HEIGHT)})
+                        page.wait_for_timeout(args.wait_ms)
                     page.screenshot(path=str(target), full_page=True)
                     print(target)
 

@@ -6,6 +6,7 @@ from onboarding.accounts import api_tokens
 from onboarding.core.access import Actor
 from onboarding.core.errors import DomainError
 from ui.context import db, show_error, t
+from ui.text import inert, show_text
 
 CONFIRM_KEY = "api_token_confirm_revoke"
 
@@ -27,12 +28,12 @@ def _create_form(actor: Actor) -> None:
         show_error(error)
         return
     # shown in this run only: the next rerun no longer has the plain token anywhere
-    st.success(t("api_tokens.created", label=row.label), icon=":material/key:")
+    st.success(t("api_tokens.created", label=inert(row.label)), icon=":material/key:")
     st.code(plain, language=None)
 
 
 def _confirm_revoke(actor: Actor, token) -> None:
-    st.warning(t("api_tokens.confirm_revoke", label=token.label), icon=":material/warning:")
+    st.warning(t("api_tokens.confirm_revoke", label=inert(token.label)), icon=":material/warning:")
     yes, no = st.columns(2)
     if yes.button(t("api_tokens.confirm"), key=f"api_token_yes_{token.id}", type="primary"):
         try:
@@ -42,7 +43,7 @@ def _confirm_revoke(actor: Actor, token) -> None:
             show_error(error)
             return
         st.session_state.pop(CONFIRM_KEY, None)
-        st.session_state["flash"] = t("api_tokens.revoked_done", label=token.label)
+        st.session_state["flash"] = t("api_tokens.revoked_done", label=inert(token.label))
         st.rerun()
     if no.button(t("api_tokens.cancel"), key=f"api_token_no_{token.id}"):
         st.session_state.pop(CONFIRM_KEY, None)
@@ -70,7 +71,8 @@ def render_api_tokens(actor: Actor) -> None:
         column.markdown(f"**{t(f'api_tokens.{key}')}**")
     for token in tokens:
         label, prefix, created, used, status, action = st.columns(widths)
-        label.write(token.label)
+        with label:
+            show_text(token.label)
         prefix.code(f"{token.prefix}…", language=None)
         created.write(_when(token.created_at))
         used.write(_when(token.last_used_at))

@@ -1,7 +1,7 @@
 """How a checklist item looks and what can be done with it, shared by the Merchant page and the portal."""
 
 import html
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import streamlit as st
 
@@ -12,6 +12,9 @@ from onboarding.process import checklist, comments, transitions
 from onboarding.process.definition import default_process
 from onboarding.review import evidence, identifiers
 from ui.context import db, flash, language, show_error, t
+from ui.notifications import render_mark_read
+from ui.stage_clock import render_due
+from ui.text import inert, show_text
 
 STATUS_COLOURS = {
     "todo": "gray",
@@ -81,36 +84,49 @@ def _stored_bytes(sha256: str) -> bytes:
     return evidence.read_bytes(sha256)
 
 
+def _full_image(submission_id: int, name: str) -> None:
+    """The full image in a dialog, decoded only when someone asks for it."""
+    try:
+        with db() as session:
+            sha256, _, _ = evidence.describe_file(session, st.session_state["actor"], submission_id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.image(_stored_bytes(sha256), caption=inert(name))
+
+
 def show_submission(submission, actor, thumbnail: int = 260) -> None:
-    """A submission's evidence: image thumbnail, PDF download, link or text."""
+    """A submission's evidence: image thumbnail (full size on request), PDF download, link or text."""
     if submission.file_sha256:
         try:
             with db() as session:
                 sha256, content_type, name = evidence.describe_file(session, actor, submission.id)
-            data = _stored_bytes(sha256)
+                small = evidence.thumbnail(session, actor, submission.id) if content_type.startswith("image/") else None
         except DomainError as error:
             show_error(error)
             return
-        if content_type.startswith("image/"):
-            st.image(data, width=thumbnail, caption=name)
+        if small:
+            st.image(_stored_bytes(small), width=thumbnail, caption=inert(name))
+            if st.button(t("security.full_image"), key=f"full_{submission.id}", icon=":material/zoom_in:"):
+                st.dialog(t("security.full_image_title"), width="large")(_full_image)(submission.id, name)
         else:
             st.download_button(
-                t("evidence.download", name=name),
-                data,
+                t("evidence.download", name=inert(name)),
+                lambda: _stored_bytes(sha256),
                 file_name=name,
                 mime=content_type,
                 key=f"download_{submission.id}",
+                on_click="ignore",
                 icon=":material/picture_as_pdf:",
             )
         if submission.expires_on:
             st.caption(t("evidence.expires", date=submission.expires_on.isoformat()))
     elif submission.kind == "link" and submission.value:
-        st.link_button(submission.value[:80], submission.value, icon=":material/open_in_new:")
+        st.link_button(inert(submission.value[:80]), submission.value, icon=":material/open_in_new:")
     elif submission.value:
-        shown = t(f"choice.{submission.value}") if submission.kind == "choice" else submission.value
-        st.markdown(f"`{shown}`")
+        show_text(t(f"choice.{submission.value}") if submission.kind == "choice" else submission.value)
     if submission.note:
-        st.caption(t("evidence.note", note=submission.note))
+        st.caption(t("evidence.note", note=inert(submission.note)))
 
 
 def _submit_form(item, definition, key: str) -> None:
@@ -239,6 +255,22 @@ def _actions(item, actor, stage_open: bool) -> None:
         st.page_link("pages/test_transactions.py", label=t("process.open_test_transactions"), icon=":material/bolt:")
 
 
+# Text colours keep 4.5:1 on their cards (WCAG AA); on a phone only the current stage keeps its name.
+STEPPER_STYLE = (
+    "<style>.stepper{display:flex;gap:8px;margin:4px 0 12px}.step{flex:1;min-width:0;text-align:center;"
+    "padding:10px 6px;border-radius:10px;background:#f4f6fa;border:1px solid #e3e7ef;font-family:sans-serif}"
+    ".dot{width:30px;height:30px;border-radius:50%;margin:0 auto 6px;line-height:30px;font-weight:700;"
+    "background:#5d6678;color:#fff}.done .dot{background:#13804a}.current{border-color:#1f5ed6;background:#eef3ff}"
+    ".current .dot{background:#1f5ed6}.open .dot{background:#3a5fb0}.locked{background:#f9fafc;border-style:dashed}"
+    ".locked .dot{background:#e3e7ef;color:#4a5468}.label{font-size:13px;font-weight:600;color:#1f2a44;"
+    "overflow-wrap:anywhere}.count{font-size:12px;color:#4a5468}.locked .label{color:#4a5468}"
+    ".ov{font-size:11px;color:#8a4b00;margin-top:2px}"
+    "@media (max-width:640px){.stepper{gap:4px}.step{padding:6px 2px}.step .label{display:none}"
+    ".step.current{flex:2.6}.step.current .label{display:block;font-size:12px}.dot{width:26px;height:26px;"
+    "line-height:26px;margin-bottom:4px}.ov{display:none}}</style>"
+)
+
+
 def render_stepper(derived) -> None:
     """Five stage cards: done, current, open or locked, with item counts."""
     process = default_process()
@@ -258,20 +290,11 @@ def render_stepper(derived) -> None:
             f"<div class='label'>{html.escape(pick(stage.title, language()))}</div>"
             f"<div class='count'>{state.done}/{state.total}</div>{extra}</div>"
         )
-    st.html(
-        "<style>.stepper{display:flex;gap:8px;margin:4px 0 12px}.step{flex:1;text-align:center;padding:10px 6px;"
-        "border-radius:10px;background:#f4f6fa;border:1px solid #e3e7ef;font-family:sans-serif}"
-        ".dot{width:30px;height:30px;border-radius:50%;margin:0 auto 6px;line-height:30px;font-weight:700;"
-        "background:#d5dae3;color:#fff}.done .dot{background:#21a366}.current{border-color:#2f6fed;background:#eef3ff}"
-        ".current .dot{background:#2f6fed}.open .dot{background:#7c9be6}.locked{opacity:.55}"
-        ".label{font-size:13px;font-weight:600;color:#1f2a44}.count{font-size:12px;color:#6b7487}"
-        ".ov{font-size:11px;color:#b25e00;margin-top:2px}</style>"
-        f"<div class='stepper'>{''.join(cells)}</div>"
-    )
+    st.html(STEPPER_STYLE + f"<div class='stepper'>{''.join(cells)}</div>")
 
 
-def render_item(item, actor, stage_open: bool) -> None:
-    """One checklist item: title, badges, evidence, rejection reason, who/when, versions and actions."""
+def render_item(item, actor, stage_open: bool, due: datetime | None = None) -> None:
+    """One checklist item: title, badges, due date, evidence, rejection reason, who/when, versions and actions."""
     definition = default_process().item(item.key)
     with st.container(border=True, key=f"item_{item.key}"):
         info, actions = st.columns([4, 1.4], vertical_alignment="top")
@@ -281,6 +304,8 @@ def render_item(item, actor, stage_open: bool) -> None:
                 f":{STATUS_COLOURS[item.status]}-badge[{t(f'item_status.{item.status}')}] "
                 f":violet-badge[{t(f'owner.{item.owner}')}] :gray-badge[{t(f'evidence.{item.evidence}')}]"
             )
+            if due is not None:
+                render_due(due)
             if definition.help:
                 st.caption(pick(definition.help, language()))
             if item.waits_for and not transitions.is_complete(item.status):
@@ -288,20 +313,27 @@ def render_item(item, actor, stage_open: bool) -> None:
             if transitions.is_waived(item.status):
                 st.caption(":material/event_busy: " + t("process.waived_note"))
             if item.status == "rejected" and item.rejection_reason:
-                st.error(t("merchant.rejected_because", reason=item.rejection_reason), icon=":material/feedback:")
+                st.error(
+                    t("merchant.rejected_because", reason=inert(item.rejection_reason)), icon=":material/feedback:"
+                )
             if item.submissions:
                 show_submission(item.submissions[0], actor)
             elif item.value:
-                st.markdown(f"{t('merchant.evidence')}: `{item.value}`")
+                st.caption(t("merchant.evidence"))
+                show_text(item.value)
             if item.updated_by:
                 st.caption(
-                    t("merchant.changed_by", who=item.updated_by, when=item.updated_at.strftime("%Y-%m-%d %H:%M"))
+                    t(
+                        "merchant.changed_by",
+                        who=inert(item.updated_by),
+                        when=item.updated_at.strftime("%Y-%m-%d %H:%M"),
+                    )
                 )
             if len(item.submissions) > 1:
                 with st.expander(t("merchant.versions", count=len(item.submissions))):
                     for submission in item.submissions[1:]:
                         st.markdown(
-                            f"**v{submission.number}** · {submission.created_by_name} · "
+                            f"**v{submission.number}** · {inert(submission.created_by_name)} · "
                             f"{submission.created_at:%Y-%m-%d %H:%M}"
                         )
                         show_submission(submission, actor, thumbnail=160)
@@ -309,18 +341,21 @@ def render_item(item, actor, stage_open: bool) -> None:
             _actions(item, actor, stage_open)
 
 
-def render_conversation(messages, merchant_id: int, prompt: str) -> None:
-    """The merchant–support conversation and a box to add to it."""
+def render_conversation(messages, merchant_id: int, prompt: str, unread=()) -> None:
+    """The merchant–support conversation (messages not read yet marked new) and a box to add to it."""
     if not messages:
         st.info(t("comments.empty"))
+    new = {message.id for message in unread}
     for message in messages:
         from_merchant = message.author_role == "merchant"
         with st.chat_message(
             "user" if from_merchant else "assistant",
             avatar=":material/storefront:" if from_merchant else ":material/support_agent:",
         ):
-            st.caption(f"{message.author_name} · {message.created_at:%Y-%m-%d %H:%M}")
-            st.markdown(message.body)
+            marker = f" :blue-badge[{t('conversation.new_marker')}]" if message.id in new else ""
+            st.caption(f"{inert(message.author_name)} · {message.created_at:%Y-%m-%d %H:%M}{marker}")
+            show_text(message.body)
+    render_mark_read(st.session_state["actor"], merchant_id, unread)
     with st.form(f"comment_{merchant_id}", clear_on_submit=True, border=False):
         body = st.text_area(prompt, max_chars=comments.MAX_COMMENT)
         if st.form_submit_button(t("comments.send"), icon=":material/send:"):

@@ -30,8 +30,11 @@ def db() -> Iterator[Session]:
 
 
 def language() -> str:
-    """The language chosen in the sidebar (remembered on the user)."""
-    return st.session_state.get("language", DEFAULT_LANGUAGE)
+    """The language chosen in the sidebar (remembered on the user); before that, the browser's if we have it."""
+    if "language" in st.session_state:
+        return st.session_state["language"]
+    # signed out, a Chinese browser gets the sign-in form in Chinese, and again after a refused sign-in
+    return "zh" if (st.context.locale or "").lower().startswith("zh") else DEFAULT_LANGUAGE
 
 
 def t(key: str, **params) -> str:
@@ -97,8 +100,13 @@ def sign_out() -> None:
 
 
 def error_text(error: DomainError) -> str:
-    """A domain error as a message in the page's language (field names translated)."""
-    return t(error.key, **{k: t(f"field.{v}") if k == "field" else v for k, v in error.params.items()})
+    """A domain error as a message in the page's language (field names translated, what people typed inert)."""
+    from ui.text import inert_params
+
+    params = inert_params(**{k: v for k, v in error.params.items() if k != "field"})
+    if "field" in error.params:
+        params["field"] = t(f"field.{error.params['field']}")  # our own label, not typed text
+    return t(error.key, **params)
 
 
 def show_error(error: DomainError) -> None:

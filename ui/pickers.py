@@ -5,6 +5,7 @@ import streamlit as st
 
 from onboarding.process.merchants import PipelineFilter, pipeline
 from ui.context import db, require_actor, t
+from ui.text import plain, plain_frame
 
 MATCHES = 20
 
@@ -45,7 +46,7 @@ def merchant_links(key: str, label: str) -> None:
         }
     )
     selection = st.dataframe(
-        table,
+        plain_frame(table),
         hide_index=True,
         on_select="rerun",
         selection_mode=["single-row", "single-cell"],
@@ -65,7 +66,7 @@ def merchant_choice(key: str, label: str) -> int | None:
     return st.selectbox(
         t("scale.picker.choose"),
         list(names),
-        format_func=names.get,
+        format_func=lambda i: plain(names[i]),
         index=None,
         key=f"{key}_choice",
         placeholder=t("scale.picker.choose_hint"),

@@ -1,26 +1,35 @@
 """The read-only integration API (JSON over HTTP, personal bearer tokens) and its OpenAPI description."""
 
+import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
+from jsonschema import Draft202012Validator
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from models import Merchant
 from onboarding.accounts import api_tokens
-from onboarding.core import database
+from onboarding.core import database, incidents
 from onboarding.core.access import Actor
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.i18n import pick
 from onboarding.core.logs import get_logger, new_request_id, request_context, set_user
 from onboarding.process import merchants
 from onboarding.process.definition import default_process
+from web import api_sandbox
 
 PREFIX = "/api/v1"
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+MAX_SEARCH = 200
+WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 log = get_logger("api")
 
@@ -70,6 +79,10 @@ def _endpoint(action: str, handler: Callable[[Session, Actor, Request], dict]) -
                 status, response = 404, _error(404, str(error), request_id)
             except DomainError as error:
                 status, response = 403, _error(403, str(error), request_id)
+            except Exception as error:  # a client of the API reads JSON even when the server fails
+                incident = incidents.record(error, f"API {action}")
+                message = f"Something went wrong on our side (incident {incident}); nothing was changed."
+                status, response = 500, _error(500, message, request_id)
             else:
                 status, response = 200, JSONResponse(body, headers={"X-Request-ID": request_id})
             log.info("API request", extra={"action": action, "status": status, "path": request.url.path})
@@ -78,37 +91,81 @@ def _endpoint(action: str, handler: Callable[[Session, Actor, Request], dict]) -
     return endpoint
 
 
-def _ints(request: Request, name: str) -> tuple[int, ...]:
-    values = []
-    for raw in request.query_params.getlist(name):
-        for part in raw.split(","):
-            if part.strip():
-                try:
-                    values.append(int(part))
-                except ValueError:
-                    raise BadRequest(f"'{name}' must be a whole number (got '{part}').") from None
-    return tuple(values)
+class PathNotFound(NotFound):
+    """A path parameter that cannot name anything (not a number, out of range): answered 404."""
+
+    def __init__(self, message: str):
+        super().__init__("error.merchant_not_found")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
-def _strings(request: Request, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    values = tuple(
-        part.strip() for raw in request.query_params.getlist(name) for part in raw.split(",") if part.strip()
-    )
-    unknown = [value for value in values if value not in allowed]
-    if unknown:
-        raise BadRequest(f"'{name}' must be one of {', '.join(allowed)} (got '{unknown[0]}').")
+@cache
+def _declared(operation_id: str) -> tuple[tuple[dict, Draft202012Validator], ...]:
+    """The parameters the OpenAPI document declares for one operation, each with a validator of its values."""
+    for path in openapi_document()["paths"].values():
+        for operation in path.values():
+            if operation["operationId"] == operation_id:
+                return tuple(
+                    (declared, Draft202012Validator(declared["schema"].get("items", declared["schema"])))
+                    for declared in operation.get("parameters", ())
+                )
+    raise KeyError(operation_id)
+
+
+def _coerce(name: str, raw: str, schema: dict):
+    if schema.get("type") == "integer":
+        if not WHOLE_NUMBER.match(raw.strip()):
+            raise BadRequest(f"'{name}' must be a whole number (got '{raw[:40]}').")
+        return int(raw)
+    return raw
+
+
+def _check(name: str, value, schema: dict, validator: Draft202012Validator) -> None:
+    error = next(validator.iter_errors(value), None)
+    if error is None:
+        return
+    if "enum" in schema:
+        raise BadRequest(f"'{name}' must be one of {', '.join(map(str, schema['enum']))} (got '{str(value)[:40]}').")
+    if "minimum" in schema or "maximum" in schema:
+        raise BadRequest(
+            f"'{name}' must be between {schema.get('minimum', '-∞')} and {schema.get('maximum', '∞')} (got {value})."
+        )
+    raise BadRequest(f"'{name}' is not valid: {error.message[:120]}")
+
+
+def parameters(request: Request, operation_id: str) -> dict:
+    """Every parameter of the request checked against the OpenAPI document (the one source of the rules).
+
+    Lists may be repeated or comma-separated; a bad value is a 400 naming the parameter (404 in the path).
+    """
+    values: dict = {}
+    for declared, validator in _declared(operation_id):
+        name, schema, where = declared["name"], declared["schema"], declared["in"]
+        raw = [request.path_params[name]] if where == "path" else request.query_params.getlist(name)
+        try:
+            if schema.get("type") == "array":
+                parts = [part.strip() for value in raw for part in value.split(",")] if raw else []
+                if any(part == "" for part in parts):
+                    raise BadRequest(f"'{name}' has an empty value.")
+                value = [_coerce(name, part, schema["items"]) for part in parts]
+                for item in value:
+                    _check(name, item, schema["items"], validator)
+            elif not raw:
+                value = schema.get("default")
+            elif len(raw) > 1:
+                raise BadRequest(f"'{name}' may be given only once.")
+            else:
+                value = _coerce(name, raw[0], schema)
+                _check(name, value, schema, validator)
+        except BadRequest as error:
+            if where == "path":
+                raise PathNotFound(f"There is no merchant {raw[0][:40]!r}: {error}") from None
+            raise
+        values[name] = value
     return values
-
-
-def _page(request: Request) -> tuple[int, int]:
-    try:
-        page = int(request.query_params.get("page", 1))
-        per_page = int(request.query_params.get("per_page", DEFAULT_PER_PAGE))
-    except ValueError:
-        raise BadRequest("'page' and 'per_page' must be whole numbers.") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"'page' starts at 1 and 'per_page' is between 1 and {MAX_PER_PAGE}.")
-    return page, per_page
 
 
 def _stage(index: int) -> dict:
@@ -123,15 +180,15 @@ def list_merchants(session: Session, actor: Actor, request: Request) -> dict:
     stage_keys = {stage.key: stage.index for stage in default_process().stages} | {
         "live": len(default_process().stages)
     }
-    stages = list(_ints(request, "stage_index"))
-    stages += [stage_keys[key] for key in _strings(request, "stage", tuple(stage_keys))]
+    given = parameters(request, "listMerchants")
+    stages = [*given["stage_index"], *(stage_keys[key] for key in given["stage"])]
     filters = merchants.PipelineFilter(
         stages=tuple(stages),
-        owner_ids=_ints(request, "owner"),
-        statuses=_strings(request, "status", merchants.MERCHANT_STATUSES),
-        search=request.query_params.get("search", "")[:200],
+        owner_ids=tuple(given["owner"]),
+        statuses=tuple(given["status"]),
+        search=given["search"] or "",
     )
-    page, per_page = _page(request)
+    page, per_page = given["page"], given["per_page"]
     result = merchants.pipeline(session, actor, filters, page=page, per_page=per_page)
     chosen = result.rows
     dates = {
@@ -175,7 +232,7 @@ def list_merchants(session: Session, actor: Actor, request: Request) -> dict:
 
 def get_merchant(session: Session, actor: Actor, request: Request) -> dict:
     """One merchant with its stages and every applicable checklist item's status."""
-    view = merchants.merchant_view(session, actor, request.path_params["merchant_id"])
+    view = merchants.merchant_view(session, actor, parameters(request, "getMerchant")["merchant_id"])
     merchant, process = view.merchant, default_process()
     return {
         "id": merchant.id,
@@ -287,35 +344,51 @@ def openapi_document() -> dict:
             "submissions": {"type": "integer"},
         },
     }
+
+    def listed(name: str, description: str, items: dict) -> dict:
+        # comma-separated (style form, not exploded); repeating the parameter is accepted too
+        return {
+            "name": name,
+            "in": "query",
+            "description": description,
+            "style": "form",
+            "explode": False,
+            # an empty value ("status=") is a mistake, not "no filter": leave the parameter out instead
+            "schema": {"type": "array", "items": items, "minItems": 1},
+        }
+
+    identifier = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     query = [
-        {
-            "name": "stage",
-            "in": "query",
-            "description": "Stage key; repeat or comma-separate for several",
-            "schema": {"type": "string", "enum": stage_keys},
-        },
-        {
-            "name": "stage_index",
-            "in": "query",
-            "description": "Stage number (0-based); repeatable",
-            "schema": {"type": "integer"},
-        },
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(merchants.MERCHANT_STATUSES)}},
-        {"name": "owner", "in": "query", "description": "Owner's user id; repeatable", "schema": {"type": "integer"}},
+        listed("stage", "Stage keys, comma-separated (or repeated)", {"type": "string", "enum": stage_keys}),
+        listed(
+            "stage_index",
+            "Stage numbers (0-based; the last one is live), comma-separated (or repeated)",
+            {"type": "integer", "minimum": 0, "maximum": len(stage_keys) - 1},
+        ),
+        listed(
+            "status",
+            "Merchant statuses, comma-separated (or repeated)",
+            {"type": "string", "enum": list(merchants.MERCHANT_STATUSES)},
+        ),
+        listed("owner", "Owners' user ids, comma-separated (or repeated)", identifier),
         {
             "name": "search",
             "in": "query",
             "description": "Text in name, website, contact or e-mail",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "maxLength": MAX_SEARCH, "default": ""},
         },
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {
+            "name": "page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        },
         {
             "name": "per_page",
             "in": "query",
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
         },
     ]
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "PingPong onboarding tracker integration API",
@@ -361,9 +434,7 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "getMerchant",
                     "summary": "One merchant with its stages and checklist items",
-                    "parameters": [
-                        {"name": "merchant_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                    ],
+                    "parameters": [{"name": "merchant_id", "in": "path", "required": True, "schema": identifier}],
                     "responses": {
                         "200": {
                             "description": "The merchant",
@@ -371,6 +442,7 @@ def openapi_document() -> dict:
                                 "application/json": {"schema": {"$ref": "#/components/schemas/MerchantDetail"}}
                             },
                         },
+                        "400": error,
                         "401": error,
                         "404": error,
                     },
@@ -421,12 +493,34 @@ def openapi_document() -> dict:
             },
         },
     }
+    api_sandbox.add_openapi(document)
+    return document
+
+
+def _known() -> list[Route]:
+    return [
+        *api_sandbox.routes(),
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
+        Route(f"{PREFIX}/merchants", _endpoint("api_list_merchants", list_merchants), methods=["GET"]),
+        # any text matches here, so the id is checked against the document and answered in JSON
+        Route(f"{PREFIX}/merchants/{{merchant_id}}", _endpoint("api_get_merchant", get_merchant), methods=["GET"]),
+    ]
 
 
 def routes() -> list[BaseRoute]:
     """The integration API's routes."""
-    return [
-        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
-        Route(f"{PREFIX}/merchants", _endpoint("api_list_merchants", list_merchants), methods=["GET"]),
-        Route(f"{PREFIX}/merchants/{{merchant_id:int}}", _endpoint("api_get_merchant", get_merchant), methods=["GET"]),
-    ]
+    return _known()
+
+
+def fallback() -> list[BaseRoute]:
+    """Anything else under /api/v1/ is a JSON 404 (or 405), never the app's page; web.routes() puts it last."""
+    known = _known()
+
+    def unknown(request: Request) -> JSONResponse:
+        for route in known:
+            if route.matches(request.scope)[0] == Match.PARTIAL:
+                allowed = ", ".join(sorted(route.methods))
+                raise HTTPException(405, "This method is not allowed here.", headers={"Allow": allowed})
+        raise HTTPException(404, f"There is nothing at {request.url.path[:200]}; see {PREFIX}/openapi.json.")
+
+    return [Route(f"{PREFIX}/{{rest:path}}", unknown), Route(PREFIX, unknown)]

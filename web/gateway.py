@@ -9,21 +9,24 @@ from onboarding.core import database
 from onboarding.core.config import get_settings
 from onboarding.gateway import notifications
 from onboarding.gateway.runs import NOTIFY_PATH
+from web import bodies
 
 SIMULATOR_PREFIX = "/sandbox"
 
 
-def _receive(raw: bytes) -> bool:
+def _receive(raw: bytes, source: str | None) -> bool:
     with database.session() as session:
-        return notifications.receive(session, raw)
+        return notifications.receive(session, raw, source)
 
 
 async def notify(request: Request) -> PlainTextResponse:
     """POST /api/pingpong/notify: 200 OK for a verified notification (also a repeat), 401 for a bad signature."""
-    raw = await request.body()
-    if len(raw) > notifications.MAX_BODY:
+    try:
+        raw = await bodies.read(request, notifications.MAX_BODY)
+    except bodies.BodyTooLarge:
         return PlainTextResponse("too large", status_code=413)
-    if await run_in_threadpool(_receive, raw):
+    source = request.client.host if request.client else None
+    if await run_in_threadpool(_receive, raw, source):
         return PlainTextResponse("OK")
     return PlainTextResponse("invalid signature", status_code=401)
 
@@ -33,7 +36,7 @@ def routes() -> list[BaseRoute]:
     from web.simulator import create_app
 
     served: list[BaseRoute] = [Route(NOTIFY_PATH, notify, methods=["POST"])]
-    # with a real sandbox configured, nobody needs the simulator, so it is not exposed at all
-    if get_settings().pingpong_sandbox_base_url is None:
+    # with a real sandbox configured, or the simulator turned off, it is not exposed at all
+    if get_settings().embedded_simulator:
         served.append(Mount(SIMULATOR_PREFIX, app=create_app()))
     return served

@@ -74,6 +74,16 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return row
 
 
+def revoke_all_of(session: Session, user_id: int) -> int:
+    """Revoke every live token of a user (deactivation, losing the staff role); the caller commits."""
+    now, revoked = clock.now(), 0
+    for row in session.exec(select(ApiToken).where(ApiToken.user_id == user_id, col(ApiToken.revoked_at).is_(None))):
+        row.revoked_at = now
+        session.add(row)
+        revoked += 1
+    return revoked
+
+
 def authenticate(session: Session, plain: str | None) -> Actor | None:
     """The staff member a presented token belongs to, or None when it is unknown, revoked or theirs no longer."""
     if not plain or not plain.startswith(PREFIX):

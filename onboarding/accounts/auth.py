@@ -5,7 +5,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, case, delete, literal, null, or_, update
+from sqlmodel import Session, col, select
 
 from models import AuthSession, LoginThrottle, User
 from onboarding.accounts.passwords import verify_password
@@ -56,42 +57,91 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _throttle(session: Session, email: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, email)
-    return row or LoginThrottle(email=email, failures=0, window_start=clock.now())
-
-
 def _system(email: str) -> Actor:
     return Actor(id=None, name=email or "anonymous", role="system")
 
 
-def sign_in(session: Session, email: str, password: str) -> SignedIn:
-    """Check the password and open a session, or raise LoginFailed / LockedOut."""
+def _insert(session: Session):
+    """INSERT … ON CONFLICT of the session's database (SQLite and PostgreSQL both have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _active_lock(session: Session, email: str, now: datetime) -> datetime | None:
+    locked_until = _as_utc(
+        session.execute(select(LoginThrottle.locked_until).where(LoginThrottle.email == email)).scalar_one_or_none()
+    )
+    return locked_until if locked_until and locked_until > now else None
+
+
+def _count_failure(session: Session, email: str, now: datetime) -> datetime | None:
+    """Add one failure in a single atomic statement (parallel guesses all count); the lock time once locked."""
     settings = get_settings()
+    window = timedelta(minutes=settings.login_window_minutes)
+    table = LoginThrottle.__table__
+    stamp = table.c.window_start.type
+    # a failure after the window, or after an expired lock, starts counting again from one
+    fresh = or_(
+        table.c.window_start < literal(now - window, stamp),
+        and_(table.c.locked_until.is_not(None), table.c.locked_until <= literal(now, stamp)),
+    )
+    upsert = _insert(session)(table).values(email=email, failures=1, window_start=now, locked_until=None)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.email],
+        set_={
+            "failures": case((fresh, 1), else_=table.c.failures + 1),
+            "window_start": case((fresh, literal(now, stamp)), else_=table.c.window_start),
+            "locked_until": case((fresh, null()), else_=table.c.locked_until),
+        },
+    ).returning(table.c.failures, table.c.locked_until)
+    failures, locked_until = session.execute(upsert).one()
+    if locked_until is None and failures >= settings.login_max_failures:
+        until = now + window
+        locking = update(table).where(table.c.email == email, table.c.locked_until.is_(None))
+        if session.execute(locking.values(locked_until=until)).rowcount:
+            history.record(session, _system(email), "login_locked", email=email, failures=failures)
+        locked_until = session.execute(select(table.c.locked_until).where(table.c.email == email)).scalar_one()
+    session.commit()
+    return _as_utc(locked_until)
+
+
+def sign_in(session: Session, email: str, password: str) -> SignedIn:
+    """Check the password and open a session, or raise LoginFailed / LockedOut.
+
+    The password is checked while the session holds no connection, so a burst of sign-ins cannot drain the
+    pool; failures are counted with one atomic upsert, so parallel guesses cannot slip past the lockout.
+    """
     email = _normalise(email)
     now = clock.now()
-    throttle = _throttle(session, email)
-    locked_until = _as_utc(throttle.locked_until)
-    if locked_until and locked_until > now:
+    locked_until = _active_lock(session, email, now)
+    if locked_until:
         raise LockedOut(locked_until)
     user = session.exec(select(User).where(User.email == email)).first()
-    valid = verify_password(user.password_hash if user else None, password)
-    if not valid or user is None or not user.active:
-        window = timedelta(minutes=settings.login_window_minutes)
-        if _as_utc(throttle.window_start) < now - window or locked_until:
-            throttle.failures, throttle.window_start, throttle.locked_until = 0, now, None
-        throttle.failures += 1
-        if throttle.failures >= settings.login_max_failures:
-            throttle.locked_until = now + window
-            history.record(session, _system(email), "login_locked", email=email, failures=throttle.failures)
-        session.add(throttle)
-        session.commit()
-        if throttle.locked_until:
-            raise LockedOut(throttle.locked_until)
+    user_id, stored_hash = (user.id, user.password_hash) if user is not None and user.active else (None, None)
+    session.rollback()  # gives the connection back to the pool before the slow part
+    if not verify_password(stored_hash, password):
+        locked_until = _count_failure(session, email, clock.now())
+        if locked_until:
+            raise LockedOut(locked_until)
         raise LoginFailed()
-    stored_throttle = session.get(LoginThrottle, email)
-    if stored_throttle is not None:
-        session.delete(stored_throttle)
+    now = clock.now()
+    # written first, so the transaction never has to turn a read into a write (SQLite would refuse that)
+    session.execute(
+        delete(LoginThrottle).where(
+            col(LoginThrottle.email) == email,
+            or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now),
+        )
+    )
+    locked_until = _active_lock(session, email, now)
+    user = session.get(User, user_id)
+    if locked_until or user is None or not user.active:
+        session.rollback()
+        if locked_until:
+            raise LockedOut(locked_until)
+        raise LoginFailed()
     token = secrets.token_urlsafe(32)
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     history.record(session, Actor(id=user.id, name=user.name, role=user.role), "signed_in")

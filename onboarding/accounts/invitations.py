@@ -1,20 +1,22 @@
 """Invitations: single-use links (only their hash stored) that let a merchant's person set a password."""
 
 import secrets
-import smtplib
 from datetime import UTC, timedelta
-from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
 from models import Invitation, Merchant, User
-from onboarding.accounts import auth
+from onboarding.accounts import auth, passwords
 from onboarding.accounts.passwords import hash_password
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_merchant_access, require_staff
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.core.field_checks import collect, require
+from onboarding.core.i18n import LANGUAGES, translate
 from onboarding.core.validation import validate_email
+from onboarding.notifications import outbox
+from onboarding.notifications.mail import Content, render
 from onboarding.process import history
 
 
@@ -22,16 +24,34 @@ def _aware(moment):
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def invite(session: Session, actor: Actor, merchant_id: int, email: str) -> tuple[Invitation, str]:
-    """Create an invitation for a merchant's person; returns it and the token (shown once, never stored)."""
+def _invitable(session: Session, merchant_id: int, email: str) -> User | None:
+    """Refuse an address whose account can already sign in or belongs elsewhere; return a password-less one."""
+    existing = session.exec(select(User).where(User.email == email)).first()
+    if existing is None:
+        return None
+    if existing.password_hash is not None:
+        raise ValidationError("error.email_taken")
+    if existing.role != "merchant" or existing.merchant_id != merchant_id:
+        raise ValidationError("error.email_other_account")
+    if not existing.active:
+        raise ValidationError("error.email_account_inactive")
+    return existing
+
+
+def invite(
+    session: Session, actor: Actor, merchant_id: int, email: str, language: str | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation and queue its e-mail; returns it and the token (shown once, never stored).
+
+    The address may belong to this merchant's account that has no password yet: the invitation then sets one.
+    """
     require_staff(actor)
     require_merchant_access(actor, merchant_id)
-    if session.get(Merchant, merchant_id) is None:
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
         raise NotFound("error.merchant_not_found")
     email = validate_email(email, field="email").lower()
-    existing = session.exec(select(User).where(User.email == email)).first()
-    if existing is not None:
-        raise ValidationError("error.email_taken")
+    existing = _invitable(session, merchant_id, email)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     invitation = Invitation(
@@ -43,9 +63,65 @@ def invite(session: Session, actor: Actor, merchant_id: int, email: str) -> tupl
         expires_at=now + timedelta(days=get_settings().invitation_days),
     )
     session.add(invitation)
+    session.flush()
+    language = language if language in LANGUAGES else existing.language if existing else "en"
+    _queue_mail(session, actor, invitation, token, merchant, language)
     history.record(session, actor, "invited", merchant_id, email=email)
     session.commit()
     return invitation, token
+
+
+def resend(session: Session, actor: Actor, invitation_id: int, language: str | None = None) -> tuple[Invitation, str]:
+    """Send a pending invitation again with a fresh link and a fresh expiry; the earlier link stops working."""
+    require_staff(actor)
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.revoked_at is not None:
+        raise NotFound("error.invitation_unknown")
+    require_merchant_access(actor, invitation.merchant_id)
+    if invitation.used_at is not None:
+        raise ValidationError("error.invitation_used_resend")
+    existing = _invitable(session, invitation.merchant_id, invitation.email)
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = auth.token_hash(token)
+    invitation.expires_at = clock.now() + timedelta(days=get_settings().invitation_days)
+    session.add(invitation)
+    language = language if language in LANGUAGES else existing.language if existing else "en"
+    _queue_mail(session, actor, invitation, token, session.get(Merchant, invitation.merchant_id), language)
+    history.record(session, actor, "invitation_resent", invitation.merchant_id, email=invitation.email)
+    session.commit()
+    return invitation, token
+
+
+def _queue_mail(
+    session: Session, actor: Actor, invitation: Invitation, token: str, merchant: Merchant, language: str
+) -> None:
+    """The invitation's e-mail, in the outbox with its link encrypted (security mail: always sent)."""
+
+    def t(key: str, **params) -> str:
+        return translate(key, language, **params)
+
+    content = Content(
+        language,
+        t("mail.invitation.subject", merchant=merchant.name),
+        t("mail.greeting_plain"),
+        [
+            t("mail.invitation.body", who=actor.name, merchant=merchant.name),
+            t("mail.invitation.validity", days=get_settings().invitation_days),
+        ],
+        t("mail.invitation.action"),
+        link_for(token),
+        security=True,
+    )
+    outbox.enqueue(
+        session,
+        key=f"invitation:{invitation.id}:{invitation.token_hash}",
+        category="invitation",
+        to_address=invitation.email,
+        language=language,
+        mail=render(content),
+        merchant_id=merchant.id,
+        secret=True,
+    )
 
 
 def link_for(token: str) -> str:
@@ -53,26 +129,9 @@ def link_for(token: str) -> str:
     return f"{get_settings().public_url}/?invite={token}"
 
 
-def send_email(invitation: Invitation, token: str, merchant_name: str) -> bool:
-    """E-mail the link when SMTP is configured; False when it is not."""
-    settings = get_settings()
-    if not settings.smtp_host:
-        return False
-    message = EmailMessage()
-    message["Subject"] = f"Your PingPong Checkout onboarding for {merchant_name}"
-    message["From"] = settings.smtp_sender or settings.smtp_user or "onboarding@localhost"
-    message["To"] = invitation.email
-    message.set_content(
-        f"You have been invited to follow the PingPong Checkout onboarding of {merchant_name}.\n\n"
-        f"Open this link to set your password (valid for {settings.invitation_days} days, once):\n"
-        f"{link_for(token)}\n"
-    )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as client:
-        if settings.smtp_user:
-            client.starttls()
-            client.login(settings.smtp_user, settings.smtp_password or "")
-        client.send_message(message)
-    return True
+def mail_is_sent() -> bool:
+    """Whether invitation e-mails leave the app (SMTP configured), or only the copied link reaches people."""
+    return bool(get_settings().smtp_host)
 
 
 def find_open(session: Session, token: str | None) -> Invitation:
@@ -89,23 +148,30 @@ def find_open(session: Session, token: str | None) -> Invitation:
     return invitation
 
 
+def acceptance_problems(name: str, password: str, again: str) -> dict[str, ValidationError]:
+    """Everything wrong with what an invitee typed, by form field (name, password, repeated password)."""
+    return collect({"full_name": lambda: require(name, "person_name")}) | passwords.problems(password, again)
+
+
 def accept(session: Session, token: str, name: str, password: str) -> User:
-    """Use an invitation once: create the merchant user with the chosen password."""
-    invitation = find_open(session, token)
+    """Use an invitation once: create the merchant user, or give the waiting password-less account its password."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("error.field_required", field="contact_name")
-    password_hash = hash_password(password)
-    if session.exec(select(User.id).where(User.email == invitation.email)).first() is not None:
-        raise ValidationError("error.email_taken")
-    user = User(
-        email=invitation.email,
-        name=name[:200],
-        role="merchant",
-        merchant_id=invitation.merchant_id,
-        password_hash=password_hash,
-        created_at=clock.now(),
-    )
+    password_hash = hash_password(password)  # before the first query: no connection is held while hashing
+    invitation = find_open(session, token)
+    user = _invitable(session, invitation.merchant_id, invitation.email)
+    if user is None:
+        user = User(
+            email=invitation.email,
+            name=name[:200],
+            role="merchant",
+            merchant_id=invitation.merchant_id,
+            password_hash=password_hash,
+            created_at=clock.now(),
+        )
+    else:
+        user.name, user.password_hash = name[:200], password_hash
     session.add(user)
     invitation.used_at = clock.now()
     session.add(invitation)

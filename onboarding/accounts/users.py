@@ -3,11 +3,12 @@
 from sqlmodel import Session, col, select
 
 from models import Merchant, User
-from onboarding.accounts import auth
-from onboarding.accounts.passwords import hash_password
+from onboarding.accounts import api_tokens, auth, passwords
+from onboarding.accounts.passwords import check_rules, hash_password
 from onboarding.core import clock
-from onboarding.core.access import ROLES, Actor, require_admin
+from onboarding.core.access import ROLES, STAFF_ROLES, Actor, require_admin
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.core.field_checks import collect, require
 from onboarding.core.i18n import LANGUAGES
 from onboarding.core.validation import validate_email
 from onboarding.process import history
@@ -48,8 +49,8 @@ def create_user(
     name = (name or "").strip() or email.split("@")[0]
     if role not in ROLES:
         raise ValidationError("error.bad_role")
+    password_hash = hash_password(password) if password is not None else None  # before any query
     _check_merchant(session, role, merchant_id)
-    password_hash = hash_password(password) if password is not None else None
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise ValidationError("error.email_taken")
     user = User(
@@ -65,6 +66,38 @@ def create_user(
     history.record(session, actor, "user_created", merchant_id if role == "merchant" else None, email=email, role=role)
     session.commit()
     return user
+
+
+def new_user_problems(
+    session: Session, actor: Actor, email: str, role: str, password: str | None, merchant_id: int | None = None
+) -> dict[str, ValidationError]:
+    """Everything wrong with a new account's input, by form field (email, role, merchant, password)."""
+    require_admin(actor)
+
+    def email_free() -> None:
+        address = validate_email(email, field="email").lower()
+        if session.exec(select(User.id).where(User.email == address)).first() is not None:
+            raise ValidationError("error.email_taken")
+
+    def known_role() -> None:
+        if role not in ROLES:
+            raise ValidationError("error.bad_role")
+
+    return collect(
+        {
+            "email": email_free,
+            "role": known_role,
+            "merchant": lambda: _check_merchant(session, role, merchant_id) if role in ROLES else None,
+            "password": lambda: check_rules(password) if password is not None else None,
+        }
+    )
+
+
+def first_admin_problems(email: str, name: str, password: str, again: str) -> dict[str, ValidationError]:
+    """Everything wrong with the first-admin form, by field (name, email, password, repeated password)."""
+    return collect(
+        {"name": lambda: require(name, "person_name"), "email": lambda: validate_email(email, field="email")}
+    ) | passwords.problems(password, again)
 
 
 def _check_merchant(session: Session, role: str, merchant_id: int | None) -> None:
@@ -96,10 +129,18 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Us
         raise ValidationError("error.cannot_deactivate_self")
     user.active = active
     session.add(user)
+    revoked = 0
     if not active:
         auth.revoke_all(session, user.id)
+        # reactivating the account later must not bring old tokens back to life
+        revoked = api_tokens.revoke_all_of(session, user.id)
     history.record(
-        session, actor, "user_activated" if active else "user_deactivated", user.merchant_id, email=user.email
+        session,
+        actor,
+        "user_activated" if active else "user_deactivated",
+        user.merchant_id,
+        email=user.email,
+        **({"api_tokens_revoked": revoked} if revoked else {}),
     )
     session.commit()
     return user
@@ -108,8 +149,9 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Us
 def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> User:
     """Set a new password for someone (ending their sessions)."""
     require_admin(actor)
+    password_hash = hash_password(password)  # before any query: no connection is held while hashing
     user = _user(session, user_id)
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     session.add(user)
     auth.revoke_all(session, user.id)
     history.record(session, actor, "password_reset", user.merchant_id, email=user.email)
@@ -130,6 +172,8 @@ def change_role(session: Session, actor: Actor, user_id: int, role: str, merchan
     user.role, user.merchant_id = role, merchant_id if role == "merchant" else None
     session.add(user)
     auth.revoke_all(session, user.id)
+    if role not in STAFF_ROLES:
+        api_tokens.revoke_all_of(session, user.id)  # tokens are for staff; a later promotion gets new ones
     history.record(session, actor, "role_changed", user.merchant_id, email=user.email, role=role, previous=previous)
     session.commit()
     return user

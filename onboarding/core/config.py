@@ -6,6 +6,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The gateway's own sandbox, for deployments that turn the embedded simulator off.
+REAL_SANDBOX_URL = "https://sandbox-acquirer-payment.pingpongx.com"
+
 
 class Settings(BaseSettings):
     """Settings read from environment variables (and an optional `.env` file)."""
@@ -22,6 +25,8 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     onboarding_secret_key: str | None = None
     pingpong_sandbox_base_url: str | None = None
+    # off: no /sandbox mount, and sandbox calls go to the gateway's real sandbox unless a base URL is set
+    pingpong_embedded_simulator: bool = True
     pingpong_production_base_url: str = "https://acquirer-payment.pingpongx.com"
     allow_private_urls: bool = False
     notification_retry_scale: float = 1.0
@@ -34,6 +39,12 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     log_json: bool = False
     idle_days: int = Field(default=7, ge=1)  # no activity for this long flags a merchant as idle
+    reminders_hour: int = Field(default=7, ge=0, le=23)  # UTC hour at which the app sends the daily reminders
+    reminders_in_app: bool = True  # false when cron runs `send-reminders` instead
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    outbox_retry_seconds: float = Field(default=30.0, gt=0)  # first retry; each further one waits twice as long
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    password_reset_minutes: int = Field(default=60, ge=5)
 
     @property
     def data_dir(self) -> Path:
@@ -56,8 +67,15 @@ class Settings(BaseSettings):
         return (self.public_base_url or self.local_url).rstrip("/")
 
     @property
+    def embedded_simulator(self) -> bool:
+        """Whether sandbox calls go to the simulator inside this app (served under /sandbox)."""
+        return self.pingpong_sandbox_base_url is None and self.pingpong_embedded_simulator
+
+    @property
     def sandbox_base_url(self) -> str:
-        return self.pingpong_sandbox_base_url or f"{self.local_url}/sandbox"
+        if self.pingpong_sandbox_base_url:
+            return self.pingpong_sandbox_base_url
+        return f"{self.local_url}/sandbox" if self.pingpong_embedded_simulator else REAL_SANDBOX_URL
 
 
 @lru_cache

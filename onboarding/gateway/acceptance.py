@@ -272,8 +272,8 @@ def run_suite(session: Session, actor: Actor, merchant_id: int, on_progress: Pro
     signing = credentials.for_signing(session, actor, merchant_id, "sandbox")
     cases = applicable_cases(merchant)
     run = runs.start(session, actor, merchant_id, "sandbox", "acceptance", signing.acc_id)
-    client = runs.client_for(signing, "sandbox")
-    three_ds_client = runs.client_for(credentials.PUBLIC_ACCOUNT_B, "sandbox")
+    client = runs.client_for(signing, "sandbox", run.id)
+    three_ds_client = runs.client_for(credentials.PUBLIC_ACCOUNT_B, "sandbox", run.id)
     verdicts: dict[str, str] = {}
     shared: dict = {}
     stopped: str | None = None

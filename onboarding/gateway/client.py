@@ -125,6 +125,7 @@ class GatewayClient:
         timeout: float | httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
         retry_delays: tuple[float, ...] = QUERY_RETRY_DELAYS,
+        headers: dict[str, str] | None = None,
     ):
         if sign_type not in SIGN_TYPES:
             raise ValueError(sign_type)
@@ -133,7 +134,9 @@ class GatewayClient:
         self.sign_type = sign_type
         self.production = environment == "production" or is_production_url(self.base_url)
         self.retry_delays = retry_delays
-        self._http = httpx.Client(timeout=timeout or DEFAULT_TIMEOUT, transport=transport, follow_redirects=False)
+        self._http = httpx.Client(
+            timeout=timeout or DEFAULT_TIMEOUT, transport=transport, follow_redirects=False, headers=headers
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import hmac
 import os
 import re
 from dataclasses import dataclass
@@ -73,6 +74,17 @@ def fernet() -> Fernet:
     if settings.onboarding_secret_key:
         return Fernet(_key_from_text(settings.onboarding_secret_key))
     return Fernet(_key_file_key(settings.data_dir))
+
+
+def derived_key(purpose: str) -> bytes:
+    """A key for one purpose (e.g. marking the app's own sandbox calls), derived from the secret key."""
+    settings = get_settings()
+    base = (
+        settings.onboarding_secret_key.encode("utf-8")
+        if settings.onboarding_secret_key
+        else _key_file_key(settings.data_dir)
+    )
+    return hmac.new(base, purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
 def encrypt(secret: str) -> str:

@@ -52,11 +52,41 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+# IPv6 ranges that carry an IPv4 address inside them (translation and tunnelling); where the packet really goes
+# is that IPv4 address, so it must be public too. Python's ipaddress calls some of these ranges global.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address embeds: mapped, compatible, translated, NAT64, 6to4 and Teredo forms."""
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    found = []
+    if ip.ipv4_mapped:
+        found.append(ip.ipv4_mapped)
+    if ip in _IPV4_COMPATIBLE or ip in _IPV4_TRANSLATED or any(ip in network for network in _NAT64):
+        found.append(last32)
+    if ip.sixtofour:
+        found.append(ip.sixtofour)
+    if ip.teredo:
+        found.extend(ip.teredo)
+    return found
+
+
 def address_allowed(address: str, allow_loopback: bool) -> bool:
-    """Public unicast addresses only; loopback too when the test setting allows it."""
+    """Public unicast addresses only, also inside IPv6 forms that embed IPv4; loopback when the test setting allows."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif inner:
+            # the embedded address decides, and the translation range itself must not be a local one
+            return all(address_allowed(str(v4), allow_loopback=False) for v4 in inner) and ip not in _NAT64[1]
+        elif ip in _SITE_LOCAL:
+            return False
     if allow_loopback and ip.is_loopback:
         return True
     return ip.is_global and not ip.is_multicast

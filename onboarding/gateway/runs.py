@@ -1,5 +1,7 @@
 """Gateway test runs: where calls go, what is kept of them (cards masked, never a CVV), and their history."""
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -12,15 +14,17 @@ from onboarding.core.access import Actor, require_merchant_access, require_staff
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
 from onboarding.gateway.client import Exchange, GatewayClient
-from onboarding.gateway.credentials import Credentials
+from onboarding.gateway.credentials import Credentials, derived_key
 from onboarding.process import history
 
 NOTIFY_PATH = "/api/pingpong/notify"  # the app's own receiver of gateway notifications
+# The header that marks the app's own sandbox calls, so the request log keeps them apart from the merchant's.
+RUN_HEADER = "X-Onboarding-Run"
 
 RUN_STATUSES = ("running", "passed", "failed", "error", "unavailable")
 VERDICTS = ("passed", "failed", "error", "unavailable", "skipped")
 CARD_KEYS = ("number", "cardNumber", "pan")
-SECRET_KEYS = ("cvv", "cvc", "pin", "salt")
+SECRET_KEYS = ("cvv", "cvc", "cvv2", "cvc2", "securitycode", "pin", "salt")
 
 
 def base_url(environment: str) -> str:
@@ -35,7 +39,7 @@ def base_url(environment: str) -> str:
 
 def is_embedded_simulator() -> bool:
     """Whether sandbox calls go to the simulator inside this app."""
-    return get_settings().pingpong_sandbox_base_url is None
+    return get_settings().embedded_simulator
 
 
 def notify_url() -> str:
@@ -43,11 +47,37 @@ def notify_url() -> str:
     return f"{get_settings().public_url}{NOTIFY_PATH}"
 
 
-def client_for(credentials: Credentials, environment: str) -> GatewayClient:
-    """A client for `environment` with the configured timeout (production refuses all but queries)."""
+def client_for(credentials: Credentials, environment: str, run_id: int | None = None) -> GatewayClient:
+    """A client for `environment` with the configured timeout (production refuses all but queries).
+
+    Sandbox calls carry the app's mark (with the run, when there is one): they are "run by support".
+    """
+    headers = {RUN_HEADER: run_marker(run_id)} if environment == "sandbox" else None
     return GatewayClient(
-        base_url(environment), credentials, environment=environment, timeout=get_settings().pingpong_timeout_seconds
+        base_url(environment),
+        credentials,
+        environment=environment,
+        timeout=get_settings().pingpong_timeout_seconds,
+        headers=headers,
     )
+
+
+def _marker_digest(run: str) -> str:
+    return hmac.new(derived_key("sandbox-run-marker"), run.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
+def run_marker(run_id: int | None) -> str:
+    """The header value that proves a sandbox call is the app's own (run 0: a call outside a run)."""
+    run = str(run_id or 0)
+    return f"{run}.{_marker_digest(run)}"
+
+
+def run_of_marker(value: str | None) -> int | None:
+    """The run a marker names (0 for the app's calls outside a run), or None when it is absent or forged."""
+    run, _, digest = (value or "").partition(".")
+    if not run.isdigit() or len(run) > 18 or not hmac.compare_digest(_marker_digest(run), digest):
+        return None
+    return int(run)
 
 
 def mask_card(number: str) -> str:

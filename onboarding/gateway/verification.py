@@ -11,7 +11,7 @@ from models.gateway import GatewayRun, MerchantCredential
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_merchant_access, require_staff
 from onboarding.core.errors import NotFound, ValidationError
-from onboarding.gateway import codes, credentials, outbound, runs
+from onboarding.gateway import codes, credentials, notifications, outbound, runs
 from onboarding.gateway.client import GatewayError, GatewayResult, GatewayUnavailable, biz_json, new_id
 from onboarding.gateway.signature import signed
 from onboarding.process import checklist, history
@@ -65,7 +65,7 @@ def check_sandbox_credentials(session: Session, actor: Actor, merchant_id: int) 
     signing = credentials.for_signing(session, actor, merchant_id, "sandbox")
     run = runs.start(session, actor, merchant_id, "sandbox", "credentials", signing.acc_id)
     probe_id = new_id("CHECK")
-    with runs.client_for(signing, "sandbox") as client:
+    with runs.client_for(signing, "sandbox", run.id) as client:
         try:
             result, started, duration = _call(
                 session, run, lambda: client.query(merchant_transaction_id=probe_id), "credentials", probe_id
@@ -156,7 +156,7 @@ def run_single(
             values["amount"] = parse_amount(values.get("amount", ""))
     signing = credentials.for_signing(session, actor, merchant_id, environment)
     run = runs.start(session, actor, merchant_id, environment, operation, signing.acc_id)
-    client = runs.client_for(signing, environment)
+    client = runs.client_for(signing, environment, run.id)
     calls = {
         "payment": lambda: client.pay(_payment_biz(values)),
         "prepay": lambda: client.pre_pay(_prepay_biz(values)),
@@ -414,7 +414,7 @@ def _record_outbound(
 
 
 def check_notification_endpoint(session: Session, actor: Actor, merchant_id: int, url: str, **guard) -> CheckOutcome:
-    """POST a signed sample notification to the merchant's own URL: it passes when it answers 2xx OK."""
+    """POST a signed sample notification to the merchant's URL: it passes when the gateway would count it received."""
     require_staff(actor)
     url = (url or "").strip()
     if not url:
@@ -466,7 +466,7 @@ def check_notification_endpoint(session: Session, actor: Actor, merchant_id: int
             str(error),
         )
     answer = fetched.text.strip()
-    passed = 200 <= fetched.status < 300 and answer.upper() == "OK"
+    passed = notifications.counts_as_received(fetched.status, answer)
     detail = {
         "key": "gateway.verdict.endpoint_ok" if passed else "gateway.verdict.endpoint_bad",
         "params": {"status": fetched.status, "body": answer[:80]},

@@ -9,6 +9,7 @@ from models import ChecklistItem, Merchant, StageOverride, StageStay, Submission
 from onboarding.core import clock, validation
 from onboarding.core.access import Actor, require_admin, require_merchant_access, require_staff
 from onboarding.core.errors import ConflictError, GateClosed, NotFound, ValidationError
+from onboarding.notifications import events
 from onboarding.process import history, transitions
 from onboarding.process.definition import Item, Process, default_process
 
@@ -133,13 +134,14 @@ def apply_derived(
 ) -> Derived:
     """Store a derived stage and progress on the merchant; a stage change goes into history, the last stage launches.
 
-    `activity=False` (a process update) leaves the merchant's last activity alone.
+    `activity=False` (a process update) leaves the merchant's last activity alone and tells nobody.
     """
     now = clock.now()
     if derived.current_stage != merchant.current_stage:
         history.record(
             session, actor, "stage_entered", merchant.id, stage=derived.current_stage, previous=merchant.current_stage
         )
+        opened = activity and derived.current_stage > merchant.current_stage
         # Analytics reads how long stays lasted from these rows, not by replaying the history.
         session.add(
             StageStay(
@@ -152,10 +154,14 @@ def apply_derived(
         )
         merchant.current_stage = derived.current_stage
         merchant.stage_entered_at = now
+        if opened:
+            events.stage_opened(session, actor, merchant, derived.current_stage)
         if derived.current_stage == len(process.stages) and merchant.status == "active":
             merchant.status = "launched"
             merchant.launched_at = now
             history.record(session, actor, "status_changed", merchant.id, status="launched", previous="active")
+            if activity:
+                events.went_live(session, actor, merchant)
     merchant.progress = derived.progress
     if activity:
         merchant.last_activity_at = now
@@ -295,6 +301,7 @@ def submit(
         value=value,
         version=number,
     )
+    events.evidence_submitted(session, actor, merchant, row, number)
     _finish(session, actor, merchant)
     return submission
 
@@ -309,6 +316,7 @@ def approve(session: Session, actor: Actor, item_id: int, expected_version: int)
     if item.sets and row.value:
         setattr(merchant, item.sets, row.value)
     history.record(session, actor, "approved", merchant.id, item.key, value=row.value)
+    events.item_approved(session, actor, merchant, row)
     _finish(session, actor, merchant)
     return row
 
@@ -322,6 +330,7 @@ def reject(session: Session, actor: Actor, item_id: int, expected_version: int, 
     _require_open(session, merchant, item)
     _change(session, actor, row, expected_version, status=transition.target, rejection_reason=reason)
     history.record(session, actor, "rejected", merchant.id, item.key, reason=reason)
+    events.item_rejected(session, actor, merchant, row, reason)
     _finish(session, actor, merchant)
     return row
 

@@ -6,6 +6,7 @@ from models import Comment, Merchant
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_merchant_access
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.notifications import events, reading
 from onboarding.process import history
 
 MAX_COMMENT = 4000
@@ -31,8 +32,11 @@ def add_comment(session: Session, actor: Actor, merchant_id: int, body: str, ite
         created_at=clock.now(),
     )
     session.add(comment)
+    session.flush()
     history.record(session, actor, "commented", merchant_id, item_key)
     merchant = session.get(Merchant, merchant_id)
+    events.comment_posted(session, actor, merchant, comment)
+    reading.read_up_to(session, actor, merchant_id, comment.id)  # writing answers what came before
     merchant.last_activity_at = clock.now()
     session.add(merchant)
     session.commit()

@@ -185,6 +185,11 @@ def waiting_on(owner: str, status: str) -> str | None:
     return "merchant" if owner == "merchant" and status in MERCHANT_TURN else "support"
 
 
+def whose_turn(items) -> str | None:
+    """Who must act next on a stage: the party of its first open item, from (owner, status) pairs in process order."""
+    return next((party for owner, status in items if (party := waiting_on(owner, status)) is not None), None)
+
+
 def is_resubmission(status: str) -> bool:
     """Whether submitting from `status` answers a rejection (the history says "resubmitted")."""
     return status == "rejected"

@@ -1,9 +1,9 @@
-"""Stage SLAs, idleness and who holds the ball: which merchants need a nudge, most overdue first."""
+"""Stage SLAs, idleness and whose turn it is: which merchants need a nudge, most overdue first."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, not_, or_, true
+from sqlalchemy import and_, case, false, func, literal, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,7 @@ CONDITION_SQL = {
     "self_registered_sandbox": lambda: Merchant.sandbox_account == "self_registered",
     "non_hosted": lambda: Merchant.integration_mode == "non_hosted",
 }
-WAITING_LABELS = ("support", "merchant", "both", "nobody")
+WAITING_LABELS = ("support", "merchant", "nobody")
 
 
 @dataclass(frozen=True)
@@ -74,32 +74,58 @@ def _applies():
     )
 
 
-def waiting_flags():
-    """SQL, per Merchant row: (the merchant must act, support must act) on the open required items of its stage.
+def _turn_terms():
+    """(open required applicable items of the current stage, first-open-item number) for the whose-turn queries.
 
-    Correlated EXISTS on the (merchant, stage) index: a few index probes per merchant asked about, so a page
-    or an aggregate costs the same whatever the size of the checklist table.
+    Position and party are one number (position * 2, plus 1 when the merchant must act), so the smallest names
+    the current stage's first open item and whose turn it is, as `transitions.whose_turn` does in Python.
     """
     process = default_process()
     merchant_keys = [item.key for item in process.items if item.owner == "merchant"]
     required_keys = [item.key for item in process.items if item.required]
+    position = case({item.key: index for index, item in enumerate(process.items)}, value=ChecklistItem.item_key)
     merchant_turn = and_(col(ChecklistItem.item_key).in_(merchant_keys), col(ChecklistItem.status).in_(MERCHANT_TURN))
     open_items = (
-        ChecklistItem.merchant_id == Merchant.id,
         ChecklistItem.stage_index == Merchant.current_stage,
         col(ChecklistItem.status).not_in(COMPLETE),
         col(ChecklistItem.item_key).in_(required_keys),
         _applies(),
     )
-    on_merchant = select(ChecklistItem.id).where(*open_items, merchant_turn).exists()
-    on_support = select(ChecklistItem.id).where(*open_items, not_(merchant_turn)).exists()
-    return on_merchant, on_support
+    return open_items, func.min(position * 2 + case((merchant_turn, 1), else_=0))
+
+
+def waiting_on(*conditions):
+    """Subquery: per merchant, whose turn it is (`on_merchant` or `on_support` is 1), for merchants matching."""
+    open_items, first = _turn_terms()
+    return (
+        select(
+            ChecklistItem.merchant_id,
+            case((first % 2 == 1, 1), else_=0).label("on_merchant"),
+            case((first % 2 == 0, 1), else_=0).label("on_support"),
+        )
+        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
+        .where(*open_items, *conditions)
+        .group_by(ChecklistItem.merchant_id)
+        .subquery("waiting")
+    )
+
+
+def waiting_flags():
+    """SQL, per Merchant row: (the merchant must act, support must act), whose turn as in `waiting_on`.
+
+    A correlated subquery on the (merchant, stage) index: a few index probes per merchant asked about, so a
+    page or an aggregate costs the same whatever the size of the checklist table.
+    """
+    open_items, first = _turn_terms()
+    turn = func.coalesce(
+        select(first).where(ChecklistItem.merchant_id == Merchant.id, *open_items).scalar_subquery(), -1
+    )
+    return turn % 2 == 1, turn % 2 == 0
 
 
 def waiting_label(on_merchant, on_support) -> str:
-    """merchant, support, both or nobody, from the two flags of `waiting_on`."""
-    merchant, support = bool(on_merchant), bool(on_support)
-    return "both" if merchant and support else "merchant" if merchant else "support" if support else "nobody"
+    """merchant, support or nobody, from the flags of `waiting_on`."""
+    return "merchant" if on_merchant else "support" if on_support else "nobody"
 
 
 def _days(since: datetime, now: datetime) -> float:
@@ -151,7 +177,6 @@ def _waiting_condition(on_merchant, on_support, labels: tuple[str, ...]):
     by_label = {
         "merchant": and_(on_merchant, ~on_support),
         "support": and_(on_support, ~on_merchant),
-        "both": and_(on_merchant, on_support),
         "nobody": and_(~on_merchant, ~on_support),
     }
     return or_(false(), *(by_label[label] for label in labels))

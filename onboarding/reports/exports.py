@@ -1,5 +1,6 @@
 """Downloads: shown tables as CSV or Excel, and a merchant's full onboarding record as one workbook."""
 
+import csv
 import io
 import json
 
@@ -18,6 +19,26 @@ SHEET_NAME_LIMIT = 31
 SECRET_HINTS = ("secret", "salt", "password", "token", "encrypted", "cipher")
 
 
+# OWASP's CSV-injection rule: a cell starting with one of these would be run as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """A text cell that spreadsheets show as text: a leading formula character gets a single quote before it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell (and header) of the frame made formula-safe; numbers and dates stay as they are."""
+    safe = frame.rename(columns=formula_safe)
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(formula_safe)
+    return safe
+
+
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with naive UTC datetimes, because Excel cannot hold time zones."""
     frame = frame.copy()
@@ -32,16 +53,17 @@ def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark, so Excel opens Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """The table as UTF-8 CSV with a byte-order mark (Excel opens Chinese text correctly), formulas escaped."""
+    # every text cell quoted: a bare carriage return inside one would otherwise start a row of its own
+    return _formula_safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
 def workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook with one sheet per table."""
+    """An Excel workbook with one sheet per table; text that looks like a formula stays text."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            _excel_ready(frame).to_excel(writer, sheet_name=name[:SHEET_NAME_LIMIT], index=False)
+            _excel_ready(_formula_safe_frame(frame)).to_excel(writer, sheet_name=name[:SHEET_NAME_LIMIT], index=False)
     return buffer.getvalue()
 
 

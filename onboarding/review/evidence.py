@@ -13,10 +13,11 @@ from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, select
 
 from models import ChecklistItem, EvidenceFile, Submission
-from onboarding.core import clock
+from onboarding.core import clock, storage
 from onboarding.core.access import Actor, require_merchant_access
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
+from onboarding.core.storage import StorageFull
 from onboarding.process import checklist
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -26,18 +27,40 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 PDF_TYPE = "application/pdf"
 
 
+THUMBNAIL_BOX = 640  # pages show images at most 300 px wide; twice that stays sharp on dense screens
+THUMBNAIL_TYPE = "image/webp"
+
+
 @dataclass(frozen=True)
 class CheckedFile:
-    """An upload that passed its content checks."""
+    """An upload that passed its content checks (an image brings its thumbnail)."""
 
     data: bytes
     content_type: str
     width: int | None = None
     height: int | None = None
+    thumbnail: "CheckedFile | None" = None
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+def _thumbnail_of(image: Image.Image) -> "CheckedFile":
+    """A WebP copy that fits THUMBNAIL_BOX, from an image already decoded."""
+    small = image.copy() if image.mode in ("RGB", "RGBA") else image.convert("RGBA")
+    small.thumbnail((THUMBNAIL_BOX, THUMBNAIL_BOX), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    buffer = io.BytesIO()
+    small.save(buffer, format="WEBP", quality=82, method=4)
+    return CheckedFile(buffer.getvalue(), THUMBNAIL_TYPE, small.width, small.height)
+
+
+def make_thumbnail(data: bytes) -> "CheckedFile":
+    """The thumbnail of stored image bytes (images stored before thumbnails existed)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (THUMBNAIL_BOX, THUMBNAIL_BOX))  # JPEG decodes straight at a smaller scale
+        image.load()
+        return _thumbnail_of(image)
 
 
 def check_image(data: bytes) -> CheckedFile:
@@ -57,13 +80,15 @@ def check_image(data: bytes) -> CheckedFile:
                 image.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # verify() skips pixel data; decoding proves the file is whole
+                # made from this one decode, once: pages never decode the full image again
+                thumbnail = _thumbnail_of(image)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError("error.image_too_many_pixels", limit=MAX_PIXELS // 1_000_000) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError("error.not_an_image") from None
-    return CheckedFile(data, IMAGE_TYPES[kind], width, height)
+    return CheckedFile(data, IMAGE_TYPES[kind], width, height, thumbnail)
 
 
 def check_pdf(data: bytes) -> CheckedFile:
@@ -92,18 +117,34 @@ def _write(checked: CheckedFile) -> tuple[Path, bool]:
     target = path_for(checked.sha256)
     if target.exists():
         return target, False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    temporary = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         with os.fdopen(handle, "wb") as stream:
             stream.write(checked.data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
+        if storage.is_full(error):
+            raise StorageFull() from error
         raise
     return target, True
+
+
+def _file_row(checked: CheckedFile, thumbnail_sha256: str | None = None) -> EvidenceFile:
+    return EvidenceFile(
+        sha256=checked.sha256,
+        size=len(checked.data),
+        content_type=checked.content_type,
+        width=checked.width,
+        height=checked.height,
+        created_at=clock.now(),
+        thumbnail_sha256=thumbnail_sha256,
+    )
 
 
 def safe_display_name(name: str | None) -> str:
@@ -142,19 +183,15 @@ def submit_file(
     else:
         raise ValidationError("error.no_file_for_item")
     display = safe_display_name(file_name)
-    path, created = _write(checked)
+    written = [_write(checked)]
     try:
+        if checked.thumbnail is not None:
+            written.append(_write(checked.thumbnail))
+        thumbnail_sha256 = checked.thumbnail.sha256 if checked.thumbnail is not None else None
+        if thumbnail_sha256 and session.get(EvidenceFile, thumbnail_sha256) is None:
+            session.add(_file_row(checked.thumbnail))
         if session.get(EvidenceFile, checked.sha256) is None:
-            session.add(
-                EvidenceFile(
-                    sha256=checked.sha256,
-                    size=len(checked.data),
-                    content_type=checked.content_type,
-                    width=checked.width,
-                    height=checked.height,
-                    created_at=clock.now(),
-                )
-            )
+            session.add(_file_row(checked, thumbnail_sha256))
         return checklist.submit(
             session,
             actor,
@@ -167,10 +204,13 @@ def submit_file(
             file_name=display,
             expires_on=expires_on,
         )
-    except BaseException:
+    except BaseException as error:
         session.rollback()
-        if created and not _referenced(session, checked.sha256):
-            path.unlink(missing_ok=True)
+        for (path, created), stored in zip(written, (checked, checked.thumbnail), strict=False):
+            if created and not _referenced(session, stored.sha256):
+                path.unlink(missing_ok=True)
+        if storage.is_full(error) and not isinstance(error, StorageFull):
+            raise StorageFull() from error
         raise
 
 
@@ -191,6 +231,30 @@ def describe_file(session: Session, actor: Actor, submission_id: int) -> tuple[s
         stored.content_type if stored.content_type in (*IMAGE_TYPES.values(), PDF_TYPE) else "application/octet-stream"
     )
     return submission.file_sha256, content_type, submission.file_name or "evidence"
+
+
+def thumbnail(session: Session, actor: Actor, submission_id: int) -> str:
+    """The digest of a submitted image's thumbnail, after the access check (made once if it was never made)."""
+    sha256, content_type, _ = describe_file(session, actor, submission_id)
+    if not content_type.startswith("image/"):
+        raise NotFound("error.file_not_found")
+    stored = session.get(EvidenceFile, sha256)
+    if stored.thumbnail_sha256 and path_for(stored.thumbnail_sha256).exists():
+        return stored.thumbnail_sha256
+    small = make_thumbnail(read_bytes(sha256))
+    path, created = _write(small)
+    try:
+        if session.get(EvidenceFile, small.sha256) is None:
+            session.add(_file_row(small))
+        stored.thumbnail_sha256 = small.sha256
+        session.add(stored)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if created and not _referenced(session, small.sha256):
+            path.unlink(missing_ok=True)
+        raise
+    return small.sha256
 
 
 def read_bytes(sha256: str) -> bytes:

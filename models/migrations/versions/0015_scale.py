@@ -1,7 +1,7 @@
 """scale: recorded stage stays and indexes for paged lists
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 
 Adds `stagestay` (one row per completed stay of a merchant in a stage, with its length in days), filled
 from the existing history the way Analytics used to compute it, and the indexes of the paged lists:
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,6 @@
 """The simulator's deterministic rules, in one place the README and the Test transactions page show."""
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from onboarding.gateway import codes
@@ -21,6 +22,29 @@ CHECKOUT_VALID_HOURS = 48
 US_CA = ("US", "CA")
 # Seconds between notification attempts after a failure, from the gateway's documentation.
 NOTIFICATION_SCHEDULE = (5, 5, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800)
+# A refund, capture or void of an amount ending in .03 answers PROCESSING and settles as SUCCESS this much later.
+PROCESSING_CENTS = 3
+PROCESSING_SECONDS = 5
+# Field lengths from the documentation's tables: longer values are refused, never cut.
+LIMITS = {
+    "merchantTransactionId": 64,
+    "requestId": 64,
+    "transactionId": 64,
+    "merchantRefundId": 64,
+    "refundId": 64,
+    "merchantCaptureId": 64,
+    "merchantVoidId": 64,
+    "currency": 3,
+    "notificationUrl": 255,
+    "payResultUrl": 255,
+    "payCancelUrl": 255,
+    "remark": 255,
+    "language": 12,
+    "shopperIP": 128,
+}
+REFUND_REMARK_LIMIT = 32
+# Alternative payment methods whose action is a QR code; every other APM type answers a redirect.
+QR_METHODS = ("wechatpay", "alipay", "promptpay", "paynow", "duitnow")
 
 # Keys of the rules as the page and README list them (texts in the gateway.rules catalogue section).
 RULE_KEYS = (
@@ -38,6 +62,14 @@ RULE_KEYS = (
     "checkout",
     "notifications",
     "state",
+    "merchant_accounts",
+    "processing",
+    "apm",
+    "execute_three_d",
+    "lengths",
+    "query",
+    "receivers",
+    "documentation_gaps",
 )
 
 
@@ -97,3 +129,23 @@ def check_address(address) -> None:
     state = str(address.get("state") or "")
     if country in US_CA and not (len(state) == 2 and state.isalpha()):
         raise Refusal(codes.BAD_PARAMETER, f"{country} addresses need a two-letter state")
+
+
+def is_processing(amount: Decimal) -> bool:
+    """Whether a refund, capture or void of this amount answers PROCESSING first."""
+    return int((amount * 100) % 100) == PROCESSING_CENTS
+
+
+def is_qr_method(payment_type: str) -> bool:
+    """Whether an alternative payment method answers with a QR code rather than a redirect."""
+    name = payment_type.lower().replace("_", "").replace("-", "").replace(" ", "")
+    return "qr" in name or name in QR_METHODS
+
+
+def effective_status(operation, now: datetime) -> str:
+    """A PROCESSING refund, capture or void counts as SUCCESS once its settling time has passed."""
+    if operation.status == "PROCESSING" and operation.settle_at is not None:
+        settle = operation.settle_at if operation.settle_at.tzinfo else operation.settle_at.replace(tzinfo=now.tzinfo)
+        if settle <= now:
+            return "SUCCESS"
+    return operation.status

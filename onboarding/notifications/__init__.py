@@ -1,0 +1,1 @@
+"""Notifications: events become e-mails in an outbox, reminders and digests, the in-app inbox."""
