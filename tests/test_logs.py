@@ -77,6 +77,15 @@ def test_redaction_keeps_ordinary_numbers_and_names():
     assert logs.redact(text) == text
 
 
+def test_words_after_token_or_basic_stay_while_credentials_after_them_go():
+    assert logs.redact("API token created") == "API token created"
+    words = "Token revoked by an admin; Basic settings kept"
+    assert logs.redact(words) == words
+    assert logs.redact("Token ab12cd34ef") == "Token [redacted]"
+    assert logs.redact("Basic dXNlcjpwYXNz") == "Basic [redacted]"
+    assert logs.redact("Bearer lowercaseonly") == "Bearer [redacted]"
+
+
 def test_every_history_row_becomes_a_log_line_naming_user_and_action(session, admin, merchant_input, stream):
     merchants.create_merchant(session, admin, merchant_input)
     entries = [entry for entry in lines(stream) if entry["logger"] == "onboarding.history"]

@@ -30,7 +30,11 @@ _SECRET_PAIR = re.compile(
     rf"""(?P<key>["']?[\w.-]*{_SECRET_KEYS}[\w.-]*["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>[^"'\s,;&}}]+)""",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?P<scheme>\b(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
+# a credential after its scheme, not a plain lower-case word ("API token created" stays as it is)
+_BEARER = re.compile(
+    r"(?P<scheme>\b(?:Bearer\s+|(?:Basic|Token)\s+(?!(?-i:[a-z]+)\b)))[A-Za-z0-9._~+/=-]{6,}",
+    re.IGNORECASE,
+)
 _API_TOKEN = re.compile(r"\bppo_[A-Za-z0-9_-]{8,}")
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.IGNORECASE)
 # 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer number
