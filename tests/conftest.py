@@ -26,7 +26,7 @@ from onboarding.operations.startup import prepare
 from onboarding.process.merchants import MerchantInput, create_merchant
 from tests.gateway_servers import sandbox, shared_simulator  # noqa: F401  (fixtures for every module)
 from tests.mailbox import mailbox  # noqa: F401  (a loopback SMTP server for every module)
-from tools.local_processes import free_port, stop, wait_until_answering
+from tools.local_processes import free_port, start_logged, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -161,7 +161,7 @@ def merchant(session, admin, merchant_input):
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     """Start `streamlit run app.py` on `port` and wait until /api/health answers at all."""
-    process = subprocess.Popen(
+    process = start_logged(
         [
             sys.executable,
             "-m",
@@ -177,8 +177,6 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
     )
     wait_until_answering(process, f"http://127.0.0.1:{port}/api/health")
     return process

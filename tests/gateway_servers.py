@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from onboarding.core.config import get_settings
-from tools.local_processes import free_port, stop, wait_until_answering
+from tools.local_processes import free_port, start_logged, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,12 +25,8 @@ def start_simulator(data_dir: Path, own_database: bool = False, **env: str) -> t
     environment = {**os.environ, "ONBOARDING_DATA_DIR": str(data_dir), **env}
     if own_database:
         environment.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onboarding", "simulator", "--port", str(port)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    process = start_logged(
+        [sys.executable, "-m", "onboarding", "simulator", "--port", str(port)], cwd=ROOT, env=environment
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_answering(process, f"{url}/")

@@ -64,14 +64,14 @@ def test_the_first_open_item_decides_whose_turn_it_is(session, admin, dataset):
     production_parameters.status = "done"
     session.add(production_parameters)
     session.commit()
-    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    rows = {row["name"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later).rows}
     assert rows["Charlie"] == "merchant"  # now the rejected replacement comes first
 
 
 def test_the_list_and_the_merchant_page_agree_on_whose_turn_it_is(session, admin):
     demo.seed(session)
     later = clock.now() + timedelta(days=60)  # every active merchant is late by then
-    listed = {row["id"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later)}
+    listed = {row["id"]: row["waiting_on"] for row in attention.needs_attention(session, admin, now=later).rows}
     slas = stage_slas(session)
     assert len(listed) > 10
     for merchant_id, waiting in listed.items():

@@ -24,7 +24,7 @@ from onboarding.process import checklist
 from onboarding.review import evidence
 from tests.conftest import ROOT
 from tests.samples import png_bytes
-from tools.local_processes import free_port, stop, wait_until_answering
+from tools.local_processes import free_port, start_logged, stop, wait_until_answering
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,13 +59,11 @@ def test_a_full_disk_is_reported_by_health_and_sign_in_answers_clearly(tmp_path)
         create_user(session, SYSTEM, email="lead@support.example.com", name="Lead", role="admin", password=PASSWORD)
     data.mkdir()
     mount = 'mount -t tmpfs -o size=32m tmpfs "$0" && cp -a "$1"/. "$0"/ && shift && exec "$@"'
-    process = subprocess.Popen(
+    process = start_logged(
         ["unshare", "-rm", "sh", "-c", mount, str(data), str(seed), sys.executable, "-m", "streamlit", "run", "app.py"]
         + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT,
         env={**os.environ, "ONBOARDING_DATA_DIR": str(data), "PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -14,6 +14,7 @@ from onboarding.core.access import actor_for
 from onboarding.core.config import Settings
 from onboarding.process import merchants
 from tests.conftest import free_port, start_server
+from tools.local_processes import output_of, stop
 
 SECRETS = [
     "hunter2-Pa55word",
@@ -110,7 +111,9 @@ def test_the_running_app_logs_api_requests_as_json_without_the_token(tmp_path):
         assert httpx.get(base, headers={"Authorization": f"Bearer {token}x"}).status_code == 401
     finally:
         process.terminate()
-        output = process.communicate(timeout=15)[0].decode()
+        process.wait(timeout=15)
+        output = output_of(process)
+        stop(process)
     assert token not in output
     entries = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     served = next(e for e in entries if e.get("request_id") == "crm-1")

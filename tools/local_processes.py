@@ -2,7 +2,9 @@
 
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 
@@ -14,12 +16,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_logged(args: list[str], **options) -> subprocess.Popen:
+    """Start a process whose output goes to a file (`output_of` reads it), never to a pipe nobody reads.
+
+    A server writes a log line per request; into an unread pipe it blocks once the pipe's 64 KiB are full.
+    """
+    handle, path = tempfile.mkstemp(prefix="onboarding-process-", suffix=".log")
+    with open(handle, "wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **options)
+    process.log_path = Path(path)  # type: ignore[attr-defined]
+    return process
+
+
+def output_of(process: subprocess.Popen) -> str:
+    """What a process started by `start_logged` has printed so far."""
+    path = getattr(process, "log_path", None)
+    return path.read_text(errors="replace") if path and path.exists() else ""
+
+
 def wait_until_answering(process: subprocess.Popen, url: str, seconds: float = 60) -> None:
     """Return once `url` answers at all; raise (after stopping the process) if it exits or never does."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            output = output_of(process)
             raise RuntimeError(f"{process.args[:4]} exited: {output}")
         try:
             httpx.get(url, timeout=1)
@@ -31,10 +51,13 @@ def wait_until_answering(process: subprocess.Popen, url: str, seconds: float = 6
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Stop a process we started, by its pid: terminate, then kill if it lingers."""
+    """Stop a process we started, by its pid: terminate, then kill if it lingers; its log file goes too."""
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    path = getattr(process, "log_path", None)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from onboarding.core.access import Actor, require_staff
 from onboarding.core.i18n import translate
 from onboarding.process import transitions
 from onboarding.process.definition import default_process
-from onboarding.reports.attention import needs_attention
+from onboarding.reports.attention import AttentionFilter, needs_attention
 
 PREVIEW = 160
 
@@ -152,9 +152,6 @@ def flag_reason(row: dict, language: str) -> str:
 def my_work(session: Session, actor: Actor) -> MyWork:
     """What needs this support person, in a fixed number of queries."""
     require_staff(actor)
-    flagged = [
-        row
-        for row in needs_attention(session, actor)
-        if row["owner_id"] == actor.id or (actor.is_admin and row["owner_id"] is None)
-    ]
+    mine = AttentionFilter(owner_ids=(actor.id, None) if actor.is_admin else (actor.id,))
+    flagged = needs_attention(session, actor, mine, per_page=None).rows
     return MyWork(_waiting(session, actor), flagged, _unread(session, actor))
