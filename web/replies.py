@@ -13,6 +13,10 @@ def language_of(headers: Headers) -> str:
     return "zh" if headers.get("accept-language", "").lower().startswith("zh") else "en"
 
 
+# the simulator's gateway API, standalone and mounted in the app: its callers read the gateway's own JSON
+GATEWAY_API = ("/v4/", "/sandbox/v4/")
+
+
 def wants_json(path: str) -> bool:
     """Clients of the API and the gateway read JSON; people read pages."""
     return path.startswith("/api/")
@@ -32,7 +36,14 @@ def page(title: str, body: str, status: int, language: str = "en", headers: dict
 
 
 def refusal(path: str, headers: Headers, status: int, key: str, request_id: str | None = None, **params) -> Response:
-    """A refusal in the client's form: `{"error", "request_id"}` JSON for the API, a page in its language otherwise."""
+    """A refusal in the client's form: the gateway's JSON for the simulator's API (an oversized body),
+    `{"error", "request_id"}` JSON for the API, a page in its language otherwise."""
+    if status == 413 and path.startswith(GATEWAY_API):
+        from onboarding.gateway import codes
+        from onboarding.gateway.simulator import engine
+
+        reply = engine.unsigned_reply({}, codes.BAD_PARAMETER, translate(f"{key}.body", "en", **params))
+        return JSONResponse(reply, status_code=status)
     if wants_json(path):
         body = {"error": translate(f"{key}.body", "en", **params)}
         if request_id:
