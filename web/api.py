@@ -290,10 +290,7 @@ def openapi(_request: Request) -> JSONResponse:
 def openapi_document() -> dict:
     """The OpenAPI description as a dict."""
     stage_keys = [stage.key for stage in default_process().stages] + ["live"]
-    error = {
-        "description": "Error",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    error = api_sandbox.error_response()
     person = {
         "type": ["object", "null"],
         "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}},
@@ -405,26 +402,7 @@ def openapi_document() -> dict:
                     "summary": "Merchants with stage, progress, status, owner and dates",
                     "parameters": query,
                     "responses": {
-                        "200": {
-                            "description": "One page of merchants",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "items": {
-                                                "type": "array",
-                                                "items": {"$ref": "#/components/schemas/MerchantSummary"},
-                                            },
-                                            "total": {"type": "integer"},
-                                            "page": {"type": "integer"},
-                                            "per_page": {"type": "integer"},
-                                            "pages": {"type": "integer"},
-                                        },
-                                    }
-                                }
-                            },
-                        },
+                        "200": api_sandbox.paged_response("One page of merchants", "MerchantSummary"),
                         "400": error,
                         "401": error,
                     },

@@ -15,6 +15,26 @@ MAX_PAGE = 1_000_000
 MAX_ID = 2**31 - 1
 
 
+def error_response() -> dict:
+    """An OpenAPI response whose body is the API's `Error` object."""
+    return {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def paged_response(description: str, item_schema: str) -> dict:
+    """An OpenAPI 200 response holding one page of `item_schema` objects and the paging figures."""
+    page = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item_schema}"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+    return {"description": description, "content": {"application/json": {"schema": page}}}
+
+
 def _merchant_id(request: Request) -> int:
     """The path's merchant id; one no database could hold is simply not found."""
     merchant_id = request.path_params["merchant_id"]
@@ -98,10 +118,7 @@ def _merchant_parameter() -> dict:
 def add_openapi(document: dict) -> None:
     """Describe the sandbox routes and their schemas in the API's OpenAPI document."""
     prefix = "/api/v1"
-    error = {
-        "description": "Error",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+    error = error_response()
     timestamp = {"type": ["string", "null"], "format": "date-time"}
     attempt = {
         "type": "object",
@@ -202,26 +219,7 @@ def add_openapi(document: dict) -> None:
                 },
             ],
             "responses": {
-                "200": {
-                    "description": "One page of logged calls",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "items": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/SandboxRequest"},
-                                    },
-                                    "total": {"type": "integer"},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "pages": {"type": "integer"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "200": paged_response("One page of logged calls", "SandboxRequest"),
                 "400": error,
                 "401": error,
                 "404": error,
