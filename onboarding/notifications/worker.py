@@ -4,14 +4,12 @@ import logging
 import threading
 import time
 
+from onboarding.core.background import PerDatabase
 from onboarding.core.config import get_settings
 from onboarding.notifications import daily, outbox
 
 log = logging.getLogger("onboarding.notifications")
 DAILY_CHECK_SECONDS = 60.0
-
-_workers: dict[str, "Worker"] = {}
-_lock = threading.Lock()
 
 
 class Worker(threading.Thread):
@@ -39,13 +37,9 @@ class Worker(threading.Thread):
             self.wake.clear()
 
 
+_workers = PerDatabase(Worker)
+
+
 def ensure_worker(database_url: str | None = None) -> Worker:
     """The worker of this process for `database_url`, started once and woken now."""
-    url = database_url or get_settings().resolved_database_url
-    with _lock:
-        worker = _workers.get(url)
-        if worker is None or not worker.is_alive():
-            worker = _workers[url] = Worker(url)
-            worker.start()
-    worker.wake.set()
-    return worker
+    return _workers.ensure(database_url)

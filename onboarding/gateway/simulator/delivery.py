@@ -14,6 +14,7 @@ from models.db import session_for
 from models.gateway import SimAccount, SimNotification
 from models.observatory import SimNotificationAttempt
 from onboarding.core import clock
+from onboarding.core.background import PerDatabase
 from onboarding.core.config import get_settings
 from onboarding.core.logs import get_logger
 from onboarding.gateway import coverage, outbound
@@ -32,8 +33,6 @@ REACHABLE = (
 )
 
 log = get_logger("simulator")
-_workers: dict[str, "Worker"] = {}
-_workers_lock = threading.Lock()
 
 
 def enqueue(
@@ -261,13 +260,9 @@ class Worker(threading.Thread):
             self.wake.clear()
 
 
+_workers = PerDatabase(Worker)
+
+
 def ensure_worker(database_url: str | None = None) -> Worker:
     """The notification worker of this process for `database_url`, started once and woken now."""
-    url = database_url or get_settings().resolved_database_url
-    with _workers_lock:
-        worker = _workers.get(url)
-        if worker is None or not worker.is_alive():
-            worker = _workers[url] = Worker(url)
-            worker.start()
-    worker.wake.set()
-    return worker
+    return _workers.ensure(database_url)
