@@ -1,12 +1,11 @@
 """Hostile text typed into every free-text field renders inert on every page, in AppTest and in Chromium."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from models.db import session_for
 from tests import hostile_text
 from tests.browser import needs_chromium
-from tests.conftest import ROOT
+from tests.test_pages import open_page
 from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 
 STAFF_PAGES = [
@@ -18,17 +17,6 @@ STAFF_PAGES = [
     ("pages/analytics.py", {}),
     ("pages/admin.py", {}),
 ]
-
-
-def _open(actor, page: str | None, **query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["actor"] = actor
-    at.run()
-    if page:
-        at.switch_page(page)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 @pytest.fixture
@@ -45,7 +33,7 @@ def test_the_checker_would_see_markup_in_hostile_text_left_as_it_is():
 @pytest.mark.parametrize(("page", "query"), STAFF_PAGES)
 def test_staff_pages_show_hostile_text_as_text(hostile, page, query):
     query = {key: str(hostile["merchant"].id) if value == "MERCHANT" else value for key, value in query.items()}
-    at = _open(hostile["admin"], page, **query)
+    at = open_page(hostile["admin"], page, **query)
     assert not at.exception
     shown = hostile_text.assert_inert(at)
     assert shown > 0, "the page shows the hostile text somewhere (or the check proves nothing)"
@@ -54,13 +42,13 @@ def test_staff_pages_show_hostile_text_as_text(hostile, page, query):
 def test_my_work_shows_the_owner_hostile_text_as_text(hostile):
     from onboarding.core.access import actor_for
 
-    at = _open(actor_for(hostile["owner"]), "pages/my_work.py")
+    at = open_page(actor_for(hostile["owner"]), "pages/my_work.py")
     assert not at.exception
     assert hostile_text.assert_inert(at) > 0
 
 
 def test_the_merchant_portal_shows_hostile_text_as_text(hostile):
-    at = _open(hostile["person"], None)
+    at = open_page(hostile["person"], None)
     assert not at.exception
     assert at.title[0].value.startswith("\\!\\[p\\]"), "the name is escaped, not dropped"
     assert hostile_text.assert_inert(at) > 5

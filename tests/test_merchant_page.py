@@ -8,23 +8,9 @@ from models import User
 from onboarding.core import clock
 from onboarding.core.access import actor_for
 from tests.browser import needs_chromium
-from tests.conftest import ROOT
+from tests.test_pages import open_page
 from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 from tools.screenshot import choose_language
-
-APP = str(ROOT / "app.py")
-
-
-def open_page(actor, page: str | None = None, language: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = actor
-    at.session_state["language"] = language
-    at.run()
-    if page:
-        at.switch_page(page)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def _html(at: AppTest) -> str:

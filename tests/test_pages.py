@@ -13,10 +13,12 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def open_page(actor: Actor, page: str | None = None, **query) -> AppTest:
-    """Run the app as `actor` (so app.py builds the navigation), then open `page` with `query`."""
-    at = AppTest.from_file(APP, default_timeout=60)
+def open_page(actor: Actor, page: str | None = None, language: str | None = None, **query) -> AppTest:
+    """Run the app as `actor` (so app.py builds the navigation), then open `page` with `query` (in `language`)."""
+    at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["actor"] = actor
+    if language:
+        at.session_state["language"] = language
     if page or query:
         at.run()
     if page:

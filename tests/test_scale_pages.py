@@ -15,23 +15,8 @@ from onboarding.operations import demo
 from onboarding.process import checklist
 from onboarding.process.merchants import create_merchant
 from tests import analytics_data
-from tests.conftest import ROOT
+from tests.test_pages import open_page
 from tools import bench_data
-
-APP = str(ROOT / "app.py")
-
-
-def open_page(actor: Actor, page: str | None = None, **query) -> AppTest:
-    """Run the app as `actor` (its navigation), then open `page` with `query` in the URL."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = actor
-    at.session_state["language"] = "en"
-    at.run()
-    if page:
-        at.switch_page(page)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def button(at: AppTest, label: str):
