@@ -184,3 +184,19 @@ def test_staff_send_an_invitation_again_and_invite_a_waiting_account(database_ur
     session.expire_all()
     assert session.get(Invitation, invitation.id).token_hash != invitations.auth.token_hash(first_token)
     assert len(session.exec(select(OutboxMessage).where(OutboxMessage.category == "invitation")).all()) == 2
+
+
+def test_the_navigation_figure_is_counted_in_sql_and_equals_what_my_work_lists(session):
+    from onboarding.notifications import inbox
+    from onboarding.operations import demo
+
+    demo.seed(session)
+    staff = session.exec(select(User).where(User.role.in_(("admin", "support")))).all()
+    admin = create_user(session, SYSTEM, email="lead@support.example.com", name="Lead", role="admin", password="a" * 16)
+    checked = 0
+    for user in [*staff, admin]:
+        actor = actor_for(user)
+        listed = inbox.my_work(session, actor)
+        assert inbox.my_work_total(session, actor) == listed.total
+        checked += listed.total > 0
+    assert checked >= 2, "the demo gives several people something to do"

@@ -24,7 +24,7 @@ def my_work_count(actor: Actor) -> int | None:
         return cached[2]
     try:
         with db() as session:
-            total = inbox.my_work(session, actor).total
+            total = inbox.my_work_total(session, actor)
     except DomainError:
         return None
     st.session_state[COUNT_KEY] = (actor.id, time.monotonic(), total)

@@ -12,7 +12,7 @@ from onboarding.core.access import Actor, require_staff
 from onboarding.core.i18n import translate
 from onboarding.process import transitions
 from onboarding.process.definition import default_process
-from onboarding.reports.attention import AttentionFilter, needs_attention
+from onboarding.reports.attention import AttentionFilter, applies, needs_attention
 
 PREVIEW = 160
 
@@ -68,22 +68,28 @@ def _mine(actor: Actor):
     return and_(owned, col(Merchant.archived_at).is_(None))
 
 
-def _waiting(session: Session, actor: Actor) -> list[WaitingItem]:
+def _waiting_on_me(actor: Actor) -> tuple:
+    """SQL: items of my active merchants whose turn is support's (submitted, or a support step of the stage)."""
     process = default_process()
     support_keys = [item.key for item in process.items if item.owner != "merchant" and item.required]
+    return (
+        _mine(actor),
+        Merchant.status == "active",
+        or_(
+            ChecklistItem.status == "submitted",
+            (ChecklistItem.stage_index == Merchant.current_stage)
+            & col(ChecklistItem.item_key).in_(support_keys)
+            & col(ChecklistItem.status).not_in(transitions.COMPLETE),
+        ),
+    )
+
+
+def _waiting(session: Session, actor: Actor) -> list[WaitingItem]:
+    process = default_process()
     rows = session.exec(
         select(ChecklistItem, Merchant)
         .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
-        .where(
-            _mine(actor),
-            Merchant.status == "active",
-            or_(
-                ChecklistItem.status == "submitted",
-                (ChecklistItem.stage_index == Merchant.current_stage)
-                & col(ChecklistItem.item_key).in_(support_keys)
-                & col(ChecklistItem.status).not_in(transitions.COMPLETE),
-            ),
-        )
+        .where(*_waiting_on_me(actor))
         .order_by(col(ChecklistItem.submitted_at), col(ChecklistItem.id))
     ).all()
     waiting = []
@@ -101,14 +107,16 @@ def _waiting(session: Session, actor: Actor) -> list[WaitingItem]:
     return waiting
 
 
-def _unread(session: Session, actor: Actor) -> list[UnreadThread]:
+def _unread_query(actor: Actor, *columns):
+    """SQL: `columns` of the merchant messages on my merchants that I have not read."""
     marker = (
         select(ConversationRead.merchant_id, ConversationRead.last_read_comment_id)
         .where(ConversationRead.user_id == (actor.id or -1))
         .subquery()
     )
-    rows = session.exec(
-        select(Comment, Merchant.name)
+    return (
+        select(*columns)
+        .select_from(Comment)
         .join(Merchant, col(Merchant.id) == Comment.merchant_id)
         .outerjoin(marker, marker.c.merchant_id == Comment.merchant_id)
         .where(
@@ -116,8 +124,11 @@ def _unread(session: Session, actor: Actor) -> list[UnreadThread]:
             Comment.author_role == "merchant",
             col(Comment.id) > func.coalesce(marker.c.last_read_comment_id, 0),
         )
-        .order_by(col(Comment.id))
-    ).all()
+    )
+
+
+def _unread(session: Session, actor: Actor) -> list[UnreadThread]:
+    rows = session.exec(_unread_query(actor, Comment, Merchant.name).order_by(col(Comment.id))).all()
     threads: dict[int, list] = {}
     for comment, name in rows:
         threads.setdefault(comment.merchant_id, [name]).append(comment)
@@ -149,9 +160,26 @@ def flag_reason(row: dict, language: str) -> str:
     return ("；" if language == "zh" else "; ").join(parts)
 
 
+def my_work_total(session: Session, actor: Actor) -> int:
+    """`my_work(...).total` from three count queries, at any number of merchants (the navigation shows it)."""
+    require_staff(actor)
+    waiting = session.exec(
+        select(func.count())
+        .select_from(ChecklistItem)
+        .join(Merchant, col(Merchant.id) == ChecklistItem.merchant_id)
+        .where(*_waiting_on_me(actor), applies())
+    ).one()
+    flagged = needs_attention(session, actor, _my_merchants(actor), per_page=1).total
+    unread = session.exec(_unread_query(actor, func.count())).one()
+    return int(waiting) + flagged + int(unread)
+
+
+def _my_merchants(actor: Actor) -> AttentionFilter:
+    return AttentionFilter(owner_ids=(actor.id, None) if actor.is_admin else (actor.id,))
+
+
 def my_work(session: Session, actor: Actor) -> MyWork:
     """What needs this support person, in a fixed number of queries."""
     require_staff(actor)
-    mine = AttentionFilter(owner_ids=(actor.id, None) if actor.is_admin else (actor.id,))
-    flagged = needs_attention(session, actor, mine, per_page=None).rows
+    flagged = needs_attention(session, actor, _my_merchants(actor), per_page=None).rows
     return MyWork(_waiting(session, actor), flagged, _unread(session, actor))

@@ -58,7 +58,7 @@ def idle(rules: Rules, now: datetime):
     return and_(Merchant.status == "active", Merchant.last_activity_at < now - timedelta(days=rules.idle_days))
 
 
-def _applies():
+def applies():
     """SQL: the checklist item applies to its merchant (its process condition holds)."""
     by_condition: dict[str, list[str]] = {}
     for item in default_process().items:
@@ -89,7 +89,7 @@ def _turn_terms():
         ChecklistItem.stage_index == Merchant.current_stage,
         col(ChecklistItem.status).not_in(COMPLETE),
         col(ChecklistItem.item_key).in_(required_keys),
-        _applies(),
+        applies(),
     )
     return open_items, func.min(position * 2 + case((merchant_turn, 1), else_=0))
 
