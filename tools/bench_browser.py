@@ -94,6 +94,8 @@ def app_server(data_dir: Path):
         "ONBOARDING_DATA_DIR": str(data_dir),
         "PORT": str(port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # the daily reminders would run at the server's first start and compete with the pages being timed
+        "REMINDERS_IN_APP": "false",
     }
     environment.pop("DATABASE_URL", None)
     process = subprocess.Popen(

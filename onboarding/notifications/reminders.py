@@ -214,12 +214,17 @@ def _digests(session: Session, now: datetime) -> int:
             mail=render(content),
             recipient_id=user.id,
         )
+        session.commit()  # one digest at a time: the next person's list is read without holding the write lock
     return queued
 
 
 def send_reminders(session: Session, now: datetime | None = None) -> Summary:
     """Queue today's reminders and digests; a second run the same day queues nothing new."""
     now = now or clock.now()
-    summary = Summary(_remind(session, now), _digests(session, now))
+    # Committed in steps (reminders, then each digest), so sign-ins and edits never wait for the whole run;
+    # every message has its dedupe key, so a run cut short and started again queues nothing twice.
+    reminded = _remind(session, now)
+    session.commit()
+    summary = Summary(reminded, _digests(session, now))
     session.commit()
     return summary
