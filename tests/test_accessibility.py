@@ -15,7 +15,7 @@ from tools.chromium import chromium_browser, sign_in, wait_until_drawn
 from tools.screenshot import choose_language
 
 STAFF_PAGES = ["/", "/review", "/attention", "/merchant?id={merchant}", "/new-merchant", "/test-transactions"]
-STAFF_PAGES += ["/analytics", "/admin"]
+STAFF_PAGES += ["/my-work", "/analytics", "/admin"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 REPORT = ARTIFACTS.parent / "accessibility"
 

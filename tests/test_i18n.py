@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from onboarding.core.i18n import catalogue, translate
+from onboarding.core.i18n import catalogue, supported, translate
 from onboarding.gateway import credentials, runs
 from onboarding.process import merchants
 from onboarding.process.definition import EVIDENCE_KINDS, OWNERS, default_process
@@ -66,3 +66,7 @@ def test_translate_formats_and_falls_back():
     assert translate("pipeline.demo_loaded", "en", count=25) == "Loaded 25 demo merchants."
     assert translate("pipeline.demo_loaded", "zh", count=25) == "已加载 25 个演示商户。"
     assert translate("pipeline.title", "xx") == "Onboarding pipeline"
+
+
+def test_a_stored_language_the_app_does_not_speak_falls_back_to_english():
+    assert [supported(value) for value in ("zh", "en", None, "", "fr")] == ["zh", "en", "en", "en", "en"]

@@ -14,7 +14,7 @@ from onboarding.core import clock
 from onboarding.core.access import actor_for
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
-from onboarding.core.i18n import translate
+from onboarding.core.i18n import supported, translate
 from onboarding.notifications import outbox
 from onboarding.notifications.mail import Content, render
 from onboarding.process import history
@@ -48,7 +48,7 @@ def request_reset(session: Session, email: str) -> bool:
         token_hash=auth.token_hash(token), user_id=user.id, created_at=now, expires_at=now + timedelta(minutes=minutes)
     )
     session.add(row)
-    language = user.language if user.language in ("en", "zh") else "en"
+    language = supported(user.language)
 
     def t(key: str, **params) -> str:
         return translate(key, language, **params)

@@ -9,6 +9,11 @@ LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
 
 
+def supported(language: str | None) -> str:
+    """`language` if the app speaks it, else the default (a person's stored choice may be empty or old)."""
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in table.items():
@@ -34,8 +39,7 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:
 
     A parameter given per language (`{"en": …, "zh": …}`, e.g. item titles) is picked in `language`.
     """
-    if language not in LANGUAGES:
-        language = DEFAULT_LANGUAGE
+    language = supported(language)
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     params = {name: pick(value, language) if isinstance(value, dict) else value for name, value in params.items()}
     try:

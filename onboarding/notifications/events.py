@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from models import ChecklistItem, Comment, Merchant, User
 from onboarding.core.access import Actor
 from onboarding.core.config import get_settings
-from onboarding.core.i18n import pick, translate
+from onboarding.core.i18n import pick, supported, translate
 from onboarding.notifications import outbox, preferences
 from onboarding.notifications.mail import Content, Section, render
 from onboarding.process.definition import default_process
@@ -78,7 +78,7 @@ def _tell(
     for user in people:
         if user.id in off:
             continue
-        language = user.language if user.language in ("en", "zh") else "en"
+        language = supported(user.language)
 
         def t(message_key: str, _language=language, **params) -> str:
             return translate(message_key, _language, **params)

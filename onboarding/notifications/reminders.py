@@ -9,7 +9,7 @@ from models import ChecklistItem, Merchant, User
 from onboarding.core import clock
 from onboarding.core.access import actor_for
 from onboarding.core.config import get_settings
-from onboarding.core.i18n import pick, translate
+from onboarding.core.i18n import pick, supported, translate
 from onboarding.notifications import events, inbox, outbox, preferences
 from onboarding.notifications.mail import Content, Section, render
 from onboarding.process import transitions
@@ -25,10 +25,6 @@ class Summary:
 
     reminders: int
     digests: int
-
-
-def _language(user: User) -> str:
-    return user.language if user.language in ("en", "zh") else "en"
 
 
 def _capped(lines: list[str], language: str) -> list[str]:
@@ -100,7 +96,7 @@ def _remind(session: Session, now: datetime) -> int:
         for user in people.get(merchant.id, []):
             if user.id in off:
                 continue
-            language = _language(user)
+            language = supported(user.language)
 
             def line(row: ChecklistItem, _language=language) -> str:
                 title = pick(process.item(row.item_key).title, _language)
@@ -194,7 +190,7 @@ def _digests(session: Session, now: datetime) -> int:
         work = inbox.my_work(session, actor_for(user))
         if not work.total:
             continue
-        language = _language(user)
+        language = supported(user.language)
         content = Content(
             language,
             translate("mail.digest.subject", language, count=work.total, date=day),
