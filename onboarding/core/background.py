@@ -1,9 +1,14 @@
-"""Background threads of this process: one per database, started on first use and woken on every call."""
+"""Background work: one thread per database (started on first use, woken on each call), its claim on a row."""
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Generic, Protocol, TypeVar
 
+from sqlalchemy import update
+from sqlmodel import Session
+
+from onboarding.core import clock
 from onboarding.core.config import get_settings
 
 
@@ -38,3 +43,19 @@ class PerDatabase(Generic[T]):
                 thread.start()
         thread.wake.set()
         return thread
+
+
+def claim_attempt(session: Session, row, pending, seconds: float) -> bool:
+    """Take one attempt of a queued `row` (its `attempts` counted up, due again in `seconds` should this worker die).
+
+    Optimistic: the update matches only while the row still has the attempts we read and `pending` holds, so of
+    two workers (threads or processes) exactly one gets the attempt. Committed at once.
+    """
+    model = type(row)
+    result = session.execute(
+        update(model)
+        .where(model.id == row.id, model.attempts == row.attempts, pending)
+        .values(attempts=row.attempts + 1, next_attempt_at=clock.now() + timedelta(seconds=seconds))
+    )
+    session.commit()
+    return result.rowcount == 1

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from models.db import session_for
 from models.notifications import OutboxMessage
 from onboarding.core import clock
 from onboarding.core.access import Actor, require_admin
+from onboarding.core.background import claim_attempt
 from onboarding.core.config import get_settings
 from onboarding.core.errors import NotFound, ValidationError
 from onboarding.gateway.credentials import decrypt, encrypt
@@ -134,18 +135,7 @@ def _due(session: Session, now: datetime) -> list[OutboxMessage]:
 
 def _claim(session: Session, row: OutboxMessage) -> bool:
     """Take one attempt of the row, so that two workers never send the same attempt."""
-    now = clock.now()
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == row.id,
-            col(OutboxMessage.attempts) == row.attempts,
-            col(OutboxMessage.status) == "pending",
-        )
-        .values(attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-    )
-    session.commit()
-    return result.rowcount == 1
+    return claim_attempt(session, row, col(OutboxMessage.status) == "pending", CLAIM_SECONDS)
 
 
 def _record(session: Session, row_id: int, error: str | None, permanent: bool = False) -> str:

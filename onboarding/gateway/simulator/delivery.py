@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models.db import session_for
 from models.gateway import SimAccount, SimNotification
 from models.observatory import SimNotificationAttempt
 from onboarding.core import clock
-from onboarding.core.background import PerDatabase
+from onboarding.core.background import PerDatabase, claim_attempt
 from onboarding.core.config import get_settings
 from onboarding.core.logs import get_logger
 from onboarding.gateway import coverage, outbound
@@ -154,18 +153,7 @@ def attempt(url: str, body: str, private_allowed: bool = False, **guard) -> Atte
 
 def _claim(session: Session, row: SimNotification) -> bool:
     """Take one attempt of the row (optimistically, so two processes never send the same attempt)."""
-    now = clock.now()
-    result = session.execute(
-        update(SimNotification)
-        .where(
-            col(SimNotification.id) == row.id,
-            col(SimNotification.attempts) == row.attempts,
-            col(SimNotification.state) == "pending",
-        )
-        .values(attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
-    )
-    session.commit()
-    return result.rowcount == 1
+    return claim_attempt(session, row, col(SimNotification.state) == "pending", LEASE_SECONDS)
 
 
 def deliver_due(database_url: str) -> int:
