@@ -2,8 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+# The items the review queue waits on (migration 0016 indexes exactly these).
+WAITING_ITEMS = "status = 'submitted' AND retired_at IS NULL"
 
 
 class User(SQLModel, table=True):
@@ -32,6 +35,7 @@ class Merchant(SQLModel, table=True):
         Index("ix_merchant_launched_at", "launched_at"),
         Index("ix_merchant_status_entered", "status", "stage_entered_at"),
         Index("ix_merchant_stage_entered", "current_stage", "stage_entered_at"),
+        Index("ix_merchant_archived_at", "archived_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +77,14 @@ class ChecklistItem(SQLModel, table=True):
         UniqueConstraint("merchant_id", "item_key"),
         Index("ix_checklistitem_merchant_stage", "merchant_id", "stage_index"),
         Index("ix_checklistitem_status_merchant", "status", "merchant_id", "submitted_at"),
+        # the review queue's walk: submitted, non-retired items oldest first (queries name the status literally)
+        Index(
+            "ix_checklistitem_waiting",
+            "submitted_at",
+            "id",
+            sqlite_where=text(WAITING_ITEMS),
+            postgresql_where=text(WAITING_ITEMS),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

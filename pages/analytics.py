@@ -29,22 +29,37 @@ def _days(value) -> str:
     return "—" if value is None else t("analytics.days_value", days=f"{value:g}")
 
 
+@st.fragment
 def section(key: str, frame: pd.DataFrame, chart: alt.Chart) -> None:
-    """A chart with its table one click away and a CSV of exactly that table."""
+    """A chart, or its table one click away, and a CSV of exactly that table.
+
+    Only the one shown is sent to the browser (tabs would draw every table hidden), and switching reruns only
+    this section.
+    """
     with st.container(border=True, height="stretch"):
-        st.subheader(t(f"analytics.{key}_title"))
+        heading, switch = st.columns([3, 2], vertical_alignment="bottom")
+        heading.subheader(t(f"analytics.{key}_title"))
+        view = switch.segmented_control(
+            t("analytics.view"),
+            ("chart", "table"),
+            default="chart",
+            required=True,
+            format_func=lambda name: t(f"analytics.tab_{name}"),
+            key=f"analytics_view_{key}",
+            label_visibility="collapsed",
+            width="content",
+        )
         st.caption(t(f"analytics.{key}_help"))
-        chart_tab, table_tab = st.tabs([t("analytics.tab_chart"), t("analytics.tab_table")])
-        with chart_tab:
-            if frame.empty:
-                st.info(t("analytics.no_data"), icon=":material/bar_chart:")
-            else:
-                st.altair_chart(chart, width="stretch")
-        with table_tab:
+        if view == "table":
             st.dataframe(plain_frame(frame), hide_index=True, width="stretch")
+        elif frame.empty:
+            st.info(t("analytics.no_data"), icon=":material/bar_chart:")
+        else:
+            # The spec built here is already checked by the tests; validating it on every run costs more than drawing it.
+            st.vega_lite_chart(chart.to_dict(validate=False), width="stretch")
         st.download_button(
             t("analytics.download_csv"),
-            exports.table_csv(frame),
+            lambda: exports.table_csv(frame),  # built when clicked
             file_name=f"{key}.csv",
             mime="text/csv",
             key=f"analytics_csv_{key}",

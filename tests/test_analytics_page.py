@@ -1,5 +1,8 @@
 """The Analytics page, driven with AppTest against a hand-built data set."""
 
+import json
+
+import altair as alt
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -7,6 +10,9 @@ from onboarding.core import clock
 from onboarding.core.access import Actor
 from tests import analytics_data
 from tests.conftest import ROOT
+
+
+SECTIONS = ("funnel", "time_in_stage", "weekly", "workload", "rejections")
 
 
 def open_page(actor: Actor, language: str = "en") -> AppTest:
@@ -32,8 +38,32 @@ def test_analytics_page_shows_headline_figures_and_every_chart_with_its_table(da
     assert (figures["Active merchants"], figures["Over SLA"], figures["Idle 7+ days"]) == ("3", "1", "1")
     assert figures["Median days to go-live"] == "20 d"
     assert len(at.get("vega_lite_chart")) == 5
-    assert len(at.dataframe) == 5
+    assert not at.dataframe  # each table is one click away, not drawn hidden
     assert [button.proto.label for button in at.get("download_button")] == ["Download CSV"] * 5
+    for key in SECTIONS:
+        at.segmented_control(key=f"analytics_view_{key}").set_value("table").run()
+    assert not at.exception
+    assert len(at.dataframe) == 5
+    assert not at.get("vega_lite_chart")
+
+
+def test_every_chart_is_a_valid_vega_lite_spec_with_its_data(dataset, admin):
+    """The page skips Altair's validation on each run, so the specs are checked here against the schema."""
+    at = open_page(admin)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 5
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        alt.Chart.from_dict(spec) if "layer" not in spec else alt.LayerChart.from_dict(spec)  # raises if invalid
+        assert chart.proto.datasets or chart.proto.data.data  # the figures travel with the chart
+
+
+def test_switching_one_section_to_its_table_leaves_the_others_as_charts(dataset, admin):
+    at = open_page(admin)
+    at.segmented_control(key="analytics_view_funnel").set_value("table").run()
+    assert len(at.dataframe) == 1
+    assert list(at.dataframe[0].value["Reached"]) == [7, 6, 5, 4, 3, 3]
+    assert len(at.get("vega_lite_chart")) == 4
 
 
 def test_analytics_filters_change_the_figures(dataset, admin):
@@ -47,6 +77,7 @@ def test_analytics_filters_change_the_figures(dataset, admin):
 
 def test_analytics_tables_show_what_the_charts_show(dataset, admin):
     at = open_page(admin)
+    at.segmented_control(key="analytics_view_funnel").set_value("table").run()
     funnel = at.dataframe[0].value
     assert list(funnel["Reached"]) == [7, 6, 5, 4, 3, 3]
 

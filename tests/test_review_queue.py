@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from models import ChecklistItem
+from models import ChecklistItem, Merchant
 from onboarding.accounts.users import create_user
 from onboarding.core import clock
 from onboarding.core.access import AccessDenied, Actor
 from onboarding.core.errors import ConflictError, ValidationError
 from onboarding.process import checklist
+from onboarding.process.archive import archive
 from onboarding.process.merchants import create_merchant
 from onboarding.review import queue
 
@@ -117,3 +118,60 @@ def test_merchant_users_cannot_read_or_approve_the_queue(session, waiting):
     ):
         with pytest.raises(AccessDenied):
             call()
+
+
+def _expected_order(session) -> list[int]:
+    """The queue's order worked out in Python: waiting merchants by their oldest item, then that item's id."""
+    oldest: dict[int, tuple] = {}
+    for item in session.exec(select(ChecklistItem).where(ChecklistItem.status == "submitted")):
+        merchant = session.get(Merchant, item.merchant_id)
+        if item.retired_at is not None or merchant.archived_at is not None:
+            continue
+        oldest[item.merchant_id] = min(
+            oldest.get(item.merchant_id, (item.submitted_at, item.id)), (item.submitted_at, item.id)
+        )
+    return sorted(oldest, key=oldest.get)
+
+
+def test_every_page_follows_the_oldest_item_and_together_they_hold_each_waiting_merchant_once(
+    session, admin, merchant_input
+):
+    made = []
+    for number in range(11):
+        merchant = create_merchant(
+            session,
+            admin,
+            dataclasses.replace(merchant_input, name=f"Shop {number:02}", sandbox_account="self_registered"),
+            allow_duplicate=True,
+        )
+        made.append(merchant)
+        # Several items per merchant, handed in at interleaved times (some at the very same moment).
+        _submit(session, merchant, "sandbox_account_type", "self_registered", (number * 7) % 5)
+        if number % 3:
+            _submit(session, merchant, "sandbox_ids", "2024051500012345 / 2024051500012345001", (number * 3) % 4 + 0.5)
+    # An archived merchant and a retired item wait for nobody.
+    archive(session, admin, made[4].id, "duplicate of another shop")
+    retired = _item(session, made[9].id, "sandbox_account_type")
+    retired.retired_at = clock.now()
+    session.add(retired)
+    session.commit()
+
+    expected = _expected_order(session)
+    assert made[4].id not in expected
+    seen = []
+    first = queue.waiting_page(session, admin, per_page=3)
+    assert first.merchants == len(expected)
+    assert first.items == sum(
+        group.waiting
+        for page in range(1, first.pages + 1)
+        for group in queue.waiting_page(session, admin, page=page, per_page=3).groups
+    )
+    for page in range(1, first.pages + 1):
+        groups = queue.waiting_page(session, admin, page=page, per_page=3).groups
+        assert all(entry.item_id != retired.id for group in groups for entry in group.entries)
+        seen += [group.merchant_id for group in groups]
+    assert seen == expected
+    # A page past the end shows the last page, not an empty one.
+    assert [group.merchant_id for group in queue.waiting_page(session, admin, page=99, per_page=3).groups] == expected[
+        3 * (first.pages - 1) :
+    ]
