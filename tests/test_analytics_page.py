@@ -11,7 +11,6 @@ from onboarding.core.access import Actor
 from tests import analytics_data
 from tests.conftest import ROOT
 
-
 SECTIONS = ("funnel", "time_in_stage", "weekly", "workload", "rejections")
 
 
