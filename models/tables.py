@@ -36,6 +36,9 @@ class Merchant(SQLModel, table=True):
         Index("ix_merchant_status_entered", "status", "stage_entered_at"),
         Index("ix_merchant_stage_entered", "current_stage", "stage_entered_at"),
         Index("ix_merchant_archived_at", "archived_at"),
+        # Needs attention's walks: active merchants by the time they entered their stage, and by last activity
+        Index("ix_merchant_status_stage_entered", "status", "current_stage", "stage_entered_at"),
+        Index("ix_merchant_status_activity", "status", "last_activity_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

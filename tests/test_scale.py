@@ -1,6 +1,7 @@
 """Lists that scale: paged, sorted and filtered in SQL with true totals; the board; bulk changes; stage stays."""
 
 import dataclasses
+import random
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,65 @@ def test_needs_attention_is_paged_filtered_and_counted_in_sql(session, admin):
     assert [row["name"] for row in support.rows] == ["Bravo"]
     with pytest.raises(ValidationError):
         attention.needs_attention(session, admin, attention.AttentionFilter(waiting=("aliens",)), now=NOW)
+
+
+def test_needs_attention_pages_are_the_full_ranking_cut_in_pieces_ties_included(session, admin, merchant_input):
+    """Each page is chosen from a few index walks; together the pages must be exactly the full ranking."""
+    rng = random.Random(7)
+    li = create_user(
+        session, admin, email="li@support.example.com", name="Li Wei", role="support", password="a support password"
+    )
+    for number in range(60):
+        merchant = create_merchant(
+            session,
+            admin,
+            dataclasses.replace(merchant_input, name=f"Shop {number % 13:02}", owner_id=rng.choice((li.id, None))),
+            allow_duplicate=True,
+        )
+        merchant.current_stage = rng.randrange(5)
+        merchant.status = rng.choice(("active", "active", "active", "on_hold"))
+        # whole days only, so many merchants are exactly as overdue as others (and share a name)
+        merchant.stage_entered_at = NOW - timedelta(days=rng.randrange(0, 14))
+        merchant.last_activity_at = max(merchant.stage_entered_at, NOW - timedelta(days=rng.randrange(0, 11)))
+        session.add(merchant)
+    session.commit()
+    for filters in (
+        attention.AttentionFilter(),
+        attention.AttentionFilter(owner_ids=(None,)),
+        attention.AttentionFilter(waiting=("support", "nobody")),
+    ):
+        everything = attention.needs_attention(session, admin, filters, per_page=None, now=NOW)
+        ranking = [row["id"] for row in everything.rows]
+        assert len(ranking) == everything.total > 2
+        overdue = [row["overdue_days"] for row in everything.rows]
+        assert overdue == sorted(overdue, reverse=True)
+        if filters == attention.AttentionFilter():
+            assert len(set(overdue)) < len(overdue)  # merchants exactly as overdue as others
+        for per_page in (1, 3, 7):
+            pages = -(-len(ranking) // per_page)
+            cut = [
+                row["id"]
+                for page in range(1, pages + 1)
+                for row in attention.needs_attention(
+                    session, admin, filters, page=page, per_page=per_page, now=NOW
+                ).rows
+            ]
+            assert cut == ranking, (filters, per_page)
+
+
+def test_merchants_exactly_as_overdue_are_paged_by_name(session, admin, merchant_input):
+    for name in ("Foxtrot", "Echo", "Delta", "Charlie", "Bravo", "Alpha"):
+        merchant = create_merchant(session, admin, dataclasses.replace(merchant_input, name=name), allow_duplicate=True)
+        merchant.stage_entered_at = NOW - timedelta(days=30)  # the same moment, long over the SLA
+        merchant.last_activity_at = NOW  # not idle: only the stage's walk can find them
+        session.add(merchant)
+    session.commit()
+    names = [
+        row["name"]
+        for page in range(1, 7)
+        for row in attention.needs_attention(session, admin, page=page, per_page=1, now=NOW).rows
+    ]
+    assert names == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
 
 
 def test_analytics_keeps_a_report_briefly_per_filter(session, admin, database_url):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, or_, true
+from sqlalchemy import and_, case, false, func, literal, or_, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -110,17 +110,27 @@ def waiting_on(*conditions):
     )
 
 
-def waiting_flags():
-    """SQL, per Merchant row: (the merchant must act, support must act), whose turn as in `waiting_on`.
+def waiting_turn():
+    """SQL, per Merchant row: the first open item's number from `_turn_terms` (odd: the merchant acts), or -1.
 
     A correlated subquery on the (merchant, stage) index: a few index probes per merchant asked about, so a
     page or an aggregate costs the same whatever the size of the checklist table.
     """
     open_items, first = _turn_terms()
-    turn = func.coalesce(
+    return func.coalesce(
         select(first).where(ChecklistItem.merchant_id == Merchant.id, *open_items).scalar_subquery(), -1
     )
+
+
+def waiting_flags():
+    """SQL, per Merchant row: (the merchant must act, support must act), whose turn as in `waiting_on`."""
+    turn = waiting_turn()
     return turn % 2 == 1, turn % 2 == 0
+
+
+def turn_label(turn: int) -> str:
+    """merchant, support or nobody, from a value of `waiting_turn`."""
+    return "nobody" if turn < 0 else "merchant" if turn % 2 == 1 else "support"
 
 
 def waiting_label(on_merchant, on_support) -> str:
@@ -185,6 +195,30 @@ def _waiting_condition(on_merchant, on_support, labels: tuple[str, ...]):
 def _flagged(rules: Rules, now: datetime):
     """SQL: over SLA or idle, and in the work lists (archived merchants are left out)."""
     return and_(or_(over_sla(rules, now), idle(rules, now)), col(Merchant.archived_at).is_(None))
+
+
+def _candidates(rules: Rules, now: datetime, chosen: list, reach: int):
+    """SQL: merchants that can be among the `reach` most overdue; a few index walks instead of sorting them all.
+
+    A flagged merchant's overdue days are those of the reason that flags it (the larger when both do). So the
+    `reach` most overdue are among the `reach` longest over SLA in each stage (earliest entered first) and the
+    `reach` longest idle (earliest activity first), each walk ordered, ties included, as the page is.
+    """
+    listed = (Merchant.status == "active", col(Merchant.archived_at).is_(None), *chosen)
+    walks = [
+        select(Merchant.id)
+        .where(*listed, Merchant.current_stage == index, Merchant.stage_entered_at < now - timedelta(days=days))
+        .order_by(Merchant.stage_entered_at, Merchant.name, Merchant.id)
+        .limit(reach)
+        for index, days in rules.sla_days.items()
+    ]
+    walks.append(
+        select(Merchant.id)
+        .where(*listed, Merchant.last_activity_at < now - timedelta(days=rules.idle_days))
+        .order_by(Merchant.last_activity_at, Merchant.name, Merchant.id)
+        .limit(reach)
+    )
+    return union_all(*(select(walk.subquery().c.id) for walk in walks))
 
 
 COUNTS_CACHE_SECONDS = 60.0
@@ -254,11 +288,16 @@ def needs_attention(
     page = max(1, int(page))
     # The page is chosen first, so who must act is worked out for its rows only.
     overdue = overdue_days(rules, now).label("overdue")
-    chosen_page = (
-        select(Merchant.id, overdue).where(flagged, *chosen).order_by(overdue.desc(), Merchant.name, Merchant.id)
-    )
-    if per_page is not None:
-        chosen_page = chosen_page.limit(per_page).offset((page - 1) * per_page)
+    chosen_page = select(Merchant.id, overdue).order_by(overdue.desc(), Merchant.name, Merchant.id)
+    if per_page is None:
+        chosen_page = chosen_page.where(flagged, *chosen)
+    else:
+        reach = page * per_page
+        chosen_page = (
+            chosen_page.where(col(Merchant.id).in_(_candidates(rules, now, chosen, reach)))
+            .limit(per_page)
+            .offset(reach - per_page)
+        )
     chosen_page = chosen_page.subquery("chosen")
     owner = aliased(User)
     query = (
@@ -270,17 +309,14 @@ def needs_attention(
             Merchant.last_activity_at,
             Merchant.owner_id,
             owner.name,
-            on_merchant,
-            on_support,
+            waiting_turn(),
         )
         .join(chosen_page, chosen_page.c.id == Merchant.id)
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
         .order_by(chosen_page.c.overdue.desc(), Merchant.name, Merchant.id)
     )
     rows = []
-    for merchant_id, name, stage, entered, active_at, owner_id, owner_name, merchant_acts, support_acts in session.exec(
-        query
-    ):
+    for merchant_id, name, stage, entered, active_at, owner_id, owner_name, turn in session.exec(query):
         in_stage, quiet = _days(entered, now), _days(active_at, now)
         sla = rules.sla_for(stage)
         sla_over = in_stage - sla if sla is not None and in_stage > sla else None
@@ -299,7 +335,7 @@ def needs_attention(
                 "days_over_sla": round(sla_over, 1) if sla_over is not None else 0,
                 "days_idle": int(quiet),
                 "idle": idle_over is not None,
-                "waiting_on": waiting_label(merchant_acts, support_acts),
+                "waiting_on": turn_label(turn),
                 "overdue_days": round(overdue_value, 2),
             }
         )

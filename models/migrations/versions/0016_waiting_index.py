@@ -1,4 +1,4 @@
-"""waiting items: a small index of the submitted items, in the order the review queue shows them
+"""waiting items and overdue merchants: indexes in the order the review queue and Needs attention show them
 
 Revision ID: 0016
 Revises: 0015
@@ -6,6 +6,9 @@ Revises: 0015
 The review queue walks the submitted, non-retired items oldest first and stops once it has a page of
 merchants. A partial index holds exactly those items in that order, so the walk reads a page's worth of
 index entries instead of grouping every submitted item. Archived merchants are found by their own index.
+
+Needs attention walks, per stage, the active merchants that entered it earliest and the active merchants idle
+the longest; indexes led by the status make those walks read only active merchants.
 """
 
 import sqlalchemy as sa
@@ -16,6 +19,11 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+MERCHANT_INDEXES = (
+    ("ix_merchant_archived_at", ["archived_at"]),
+    ("ix_merchant_status_stage_entered", ["status", "current_stage", "stage_entered_at"]),
+    ("ix_merchant_status_activity", ["status", "last_activity_at"]),
+)
 WAITING = sa.text("status = 'submitted' AND retired_at IS NULL")
 
 
@@ -28,10 +36,12 @@ def upgrade() -> None:
         sqlite_where=WAITING,
         postgresql_where=WAITING,
     )
-    op.create_index("ix_merchant_archived_at", "merchant", ["archived_at"], unique=False)
+    for name, columns in MERCHANT_INDEXES:
+        op.create_index(name, "merchant", columns, unique=False)
     op.execute("ANALYZE")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_merchant_archived_at", table_name="merchant")
+    for name, _columns in reversed(MERCHANT_INDEXES):
+        op.drop_index(name, table_name="merchant")
     op.drop_index("ix_checklistitem_waiting", table_name="checklistitem")
