@@ -39,6 +39,14 @@ class Merchant(SQLModel, table=True):
         # Needs attention's walks: active merchants by the time they entered their stage, and by last activity
         Index("ix_merchant_status_stage_entered", "status", "current_stage", "stage_entered_at"),
         Index("ix_merchant_status_activity", "status", "last_activity_at"),
+        # the Pipeline's counts per status and stage of the listed merchants
+        Index(
+            "ix_merchant_listed",
+            "status",
+            "current_stage",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,8 +12,8 @@ from onboarding.accounts.users import create_user
 from onboarding.core import clock
 from onboarding.core.access import AccessDenied, Actor
 from onboarding.core.errors import NotFound, ValidationError
-from onboarding.process import bulk, checklist
-from onboarding.process.merchants import PipelineFilter, board, create_merchant, pipeline
+from onboarding.process import bulk, checklist, merchants
+from onboarding.process.merchants import PipelineFilter, board, create_merchant, find_merchants, pipeline
 from onboarding.reports import analytics, attention
 from tests import analytics_data
 from tests.analytics_data import NOW
@@ -205,6 +205,19 @@ def test_merchants_exactly_as_overdue_are_paged_by_name(session, admin, merchant
         for row in attention.needs_attention(session, admin, page=page, per_page=1, now=NOW).rows
     ]
     assert names == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
+
+
+def test_a_picker_finds_the_first_matches_by_name_and_counts_only_so_far(session, admin, seven, monkeypatch):
+    found = find_merchants(session, admin, "shop", limit=3)
+    assert [row["name"] for row in found.rows] == ["A Shop", "B Shop", "C Shop"]
+    assert (found.total, found.more_than_total) == (7, False)
+    monkeypatch.setattr(merchants, "COUNT_MATCHES_UP_TO", 5)
+    capped = find_merchants(session, admin, "", limit=3)
+    assert (capped.total, capped.more_than_total) == (5, True)  # "more than 5", never a count of every merchant
+    few = find_merchants(session, admin, "f sh", limit=3)
+    assert [row["name"] for row in few.rows] == ["F Shop"] and (few.total, few.more_than_total) == (1, False)
+    own = find_merchants(session, Actor(id=None, name="Emily", role="merchant", merchant_id=seven[2].id), "", 3)
+    assert [row["name"] for row in own.rows] == ["C Shop"]
 
 
 def test_analytics_keeps_a_report_briefly_per_filter(session, admin, database_url):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from onboarding.process.merchants import PipelineFilter, pipeline
+from onboarding.process.merchants import find_merchants
 from ui.context import db, require_actor, t
 from ui.text import plain, plain_frame
 
@@ -22,10 +22,10 @@ def _matches(key: str, label: str) -> tuple[list[dict], int]:
         live="300ms",
     )
     with db() as session:
-        found = pipeline(
-            session, actor, PipelineFilter(search=text or ""), per_page=MATCHES, sort="name", descending=False
-        )
-    if found.total > len(found.rows):
+        found = find_merchants(session, actor, text or "", limit=MATCHES)
+    if found.more_than_total:
+        st.caption(t("scale.picker.more_many", shown=len(found.rows), total=f"{found.total:,}"))
+    elif found.total > len(found.rows):
         st.caption(t("scale.picker.more", shown=len(found.rows), total=f"{found.total:,}"))
     elif not found.rows:
         st.caption(t("scale.picker.none"))

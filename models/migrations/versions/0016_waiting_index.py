@@ -8,7 +8,8 @@ merchants. A partial index holds exactly those items in that order, so the walk 
 index entries instead of grouping every submitted item. Archived merchants are found by their own index.
 
 Needs attention walks, per stage, the active merchants that entered it earliest and the active merchants idle
-the longest; indexes led by the status make those walks read only active merchants.
+the longest; indexes led by the status make those walks read only active merchants. The Pipeline's counts
+per status and stage read a partial index of the listed (non-archived) merchants instead of every row.
 """
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ MERCHANT_INDEXES = (
     ("ix_merchant_status_stage_entered", ["status", "current_stage", "stage_entered_at"]),
     ("ix_merchant_status_activity", ["status", "last_activity_at"]),
 )
+LISTED = sa.text("archived_at IS NULL")
 WAITING = sa.text("status = 'submitted' AND retired_at IS NULL")
 
 
@@ -38,10 +40,19 @@ def upgrade() -> None:
     )
     for name, columns in MERCHANT_INDEXES:
         op.create_index(name, "merchant", columns, unique=False)
+    op.create_index(
+        "ix_merchant_listed",
+        "merchant",
+        ["status", "current_stage"],
+        unique=False,
+        sqlite_where=LISTED,
+        postgresql_where=LISTED,
+    )
     op.execute("ANALYZE")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_merchant_listed", table_name="merchant")
     for name, _columns in reversed(MERCHANT_INDEXES):
         op.drop_index(name, table_name="merchant")
     op.drop_index("ix_checklistitem_waiting", table_name="checklistitem")
