@@ -87,7 +87,7 @@ class ChecklistItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("merchant_id", "item_key"),
         Index("ix_checklistitem_merchant_stage", "merchant_id", "stage_index"),
-        Index("ix_checklistitem_status_merchant", "status", "merchant_id", "submitted_at"),
+        Index("ix_checklistitem_status_merchant", "status", "merchant_id", "submitted_at", "retired_at"),
         # the review queue's walk: submitted, non-retired items oldest first (queries name the status literally)
         Index(
             "ix_checklistitem_waiting",

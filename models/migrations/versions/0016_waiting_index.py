@@ -5,7 +5,8 @@ Revises: 0015
 
 The review queue walks the submitted, non-retired items oldest first and stops once it has a page of
 merchants. A partial index holds exactly those items in that order, so the walk reads a page's worth of
-index entries instead of grouping every submitted item. Archived merchants are found by their own index.
+index entries instead of grouping every submitted item. Archived merchants are found by their own index, and
+the queue's totals are counted from the (status, merchant) index alone once it also holds `retired_at`.
 
 Needs attention walks, per stage, the active merchants that entered it earliest and the active merchants idle
 the longest; indexes led by the status make those walks read only active merchants. The Pipeline's counts
@@ -20,6 +21,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+QUEUE_COLUMNS = ["status", "merchant_id", "submitted_at"]
 MERCHANT_INDEXES = (
     ("ix_merchant_archived_at", ["archived_at"]),
     ("ix_merchant_status_stage_entered", ["status", "current_stage", "stage_entered_at"]),
@@ -30,6 +32,8 @@ WAITING = sa.text("status = 'submitted' AND retired_at IS NULL")
 
 
 def upgrade() -> None:
+    op.drop_index("ix_checklistitem_status_merchant", table_name="checklistitem")
+    op.create_index("ix_checklistitem_status_merchant", "checklistitem", QUEUE_COLUMNS + ["retired_at"], unique=False)
     op.create_index(
         "ix_checklistitem_waiting",
         "checklistitem",
@@ -56,3 +60,5 @@ def downgrade() -> None:
     for name, _columns in reversed(MERCHANT_INDEXES):
         op.drop_index(name, table_name="merchant")
     op.drop_index("ix_checklistitem_waiting", table_name="checklistitem")
+    op.drop_index("ix_checklistitem_status_merchant", table_name="checklistitem")
+    op.create_index("ix_checklistitem_status_merchant", "checklistitem", QUEUE_COLUMNS, unique=False)
