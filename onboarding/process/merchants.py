@@ -423,15 +423,13 @@ COUNT_MATCHES_UP_TO = 1000
 def find_merchants(session: Session, actor: Actor, text: str, limit: int = 20) -> MerchantMatches:
     """Visible merchants whose name, website, contact or e-mail holds `text`, first by name, for a picker.
 
-    Two statements that stop early: the first `limit` rows, and a count that stops after COUNT_MATCHES_UP_TO
-    (a picker needs "more than 1,000", not the exact size of a large list).
+    Two statements at any size, both stopping early: the first `limit` rows, and a count that stops after
+    COUNT_MATCHES_UP_TO (a picker needs "more than 1,000", not the exact size of a large list).
     """
     now = clock.now()
     conditions = _pipeline_conditions(actor, PipelineFilter(search=text or ""), None, now)
     query = _row_query().where(*conditions).order_by(*_order("name", False)).limit(limit)
     rows = _pipeline_rows(session, query, now)
-    if len(rows) < limit:
-        return MerchantMatches(rows, len(rows), False)
     bounded = select(Merchant.id).where(*conditions).limit(COUNT_MATCHES_UP_TO + 1).subquery()
     counted = session.exec(select(func.count()).select_from(bounded)).one()
     return MerchantMatches(rows, min(counted, COUNT_MATCHES_UP_TO), counted > COUNT_MATCHES_UP_TO)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, not_
+from sqlalchemy import Integer, and_, case, cast, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -234,9 +234,14 @@ def weekly(session: Session, conditions: list, filters: AnalyticsFilter, now: da
 
 
 def workload(session: Session, conditions: list, rules: attention.Rules, now: datetime) -> list[dict]:
-    """Per support owner: active merchants, who holds the ball for them, and how many are late or idle."""
+    """Per support owner: active merchants, who holds the ball for them, and how many are late or idle.
+
+    Grouped by owner and by whose turn it is, so whose turn is asked once per merchant (an expression naming
+    the correlated subquery twice would run it twice), then added up per owner.
+    """
     active = [Merchant.status == "active", *conditions]
-    on_merchant, on_support = attention.waiting_flags()
+    turn = attention.waiting_turn()
+    whose = case((turn < 0, "nobody"), (turn % 2 == 1, "merchant"), else_="support").label("whose")
     owner = aliased(User)
 
     def count(condition):
@@ -246,30 +251,36 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
         select(
             Merchant.owner_id,
             owner.name,
+            whose,
             func.count(),
-            count(on_support),
-            count(and_(on_merchant, not_(on_support))),
             count(attention.over_sla(rules, now)),
             count(attention.idle(rules, now)),
         )
         .select_from(Merchant)
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
         .where(*active)
-        .group_by(Merchant.owner_id, owner.name)
+        .group_by(Merchant.owner_id, owner.name, whose)
     )
-    rows = [
-        {
-            "owner_id": owner_id,
-            "owner": name,
-            "active": total,
-            "waiting_on_support": on_support_count,
-            "waiting_on_merchant": on_merchant_count,
-            "over_sla": late,
-            "idle": quiet,
-        }
-        for owner_id, name, total, on_support_count, on_merchant_count, late, quiet in session.exec(query)
-    ]
-    return sorted(rows, key=lambda row: (-row["active"], row["owner"] or ""))
+    by_owner: dict[int | None, dict] = {}
+    for owner_id, name, who, total, late, quiet in session.exec(query):
+        row = by_owner.setdefault(
+            owner_id,
+            {
+                "owner_id": owner_id,
+                "owner": name,
+                "active": 0,
+                "waiting_on_support": 0,
+                "waiting_on_merchant": 0,
+                "over_sla": 0,
+                "idle": 0,
+            },
+        )
+        row["active"] += total
+        row["over_sla"] += late
+        row["idle"] += quiet
+        if who in ("support", "merchant"):
+            row[f"waiting_on_{who}"] += total
+    return sorted(by_owner.values(), key=lambda row: (-row["active"], row["owner"] or ""))
 
 
 def rejections(session: Session, conditions: list) -> list[dict]:
