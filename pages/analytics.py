@@ -37,7 +37,7 @@ def section(key: str, frame: pd.DataFrame, chart: alt.Chart) -> None:
     this section.
     """
     with st.container(border=True, height="stretch"):
-        heading, switch = st.columns([5, 2], vertical_alignment="bottom")
+        heading, switch = st.columns([3, 2], vertical_alignment="bottom")
         heading.subheader(t(f"analytics.{key}_title"))
         view = switch.segmented_control(
             t("analytics.view"),
