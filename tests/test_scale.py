@@ -12,7 +12,7 @@ from onboarding.accounts.users import create_user
 from onboarding.core import clock
 from onboarding.core.access import AccessDenied, Actor
 from onboarding.core.errors import NotFound, ValidationError
-from onboarding.process import bulk, checklist, merchants
+from onboarding.process import bulk, checklist
 from onboarding.process.merchants import PipelineFilter, board, create_merchant, find_merchants, pipeline
 from onboarding.reports import analytics, attention
 from tests import analytics_data
@@ -207,17 +207,14 @@ def test_merchants_exactly_as_overdue_are_paged_by_name(session, admin, merchant
     assert names == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
 
 
-def test_a_picker_finds_the_first_matches_by_name_and_counts_only_so_far(session, admin, seven, monkeypatch):
+def test_a_picker_finds_the_first_matches_by_name_with_their_true_total(session, admin, seven):
     found = find_merchants(session, admin, "shop", limit=3)
-    assert [row["name"] for row in found.rows] == ["A Shop", "B Shop", "C Shop"]
-    assert (found.total, found.more_than_total) == (7, False)
-    monkeypatch.setattr(merchants, "COUNT_MATCHES_UP_TO", 5)
-    capped = find_merchants(session, admin, "", limit=3)
-    assert (capped.total, capped.more_than_total) == (5, True)  # "more than 5", never a count of every merchant
+    assert [row["name"] for row in found.rows] == ["A Shop", "B Shop", "C Shop"] and found.total == 7
     few = find_merchants(session, admin, "f sh", limit=3)
-    assert [row["name"] for row in few.rows] == ["F Shop"] and (few.total, few.more_than_total) == (1, False)
+    assert [row["name"] for row in few.rows] == ["F Shop"] and few.total == 1
+    assert find_merchants(session, admin, "100%", limit=3).total == 0  # the search is literal
     own = find_merchants(session, Actor(id=None, name="Emily", role="merchant", merchant_id=seven[2].id), "", 3)
-    assert [row["name"] for row in own.rows] == ["C Shop"]
+    assert [row["name"] for row in own.rows] == ["C Shop"] and own.total == 1
 
 
 def test_analytics_keeps_a_report_briefly_per_filter(session, admin, database_url):

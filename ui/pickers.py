@@ -23,9 +23,7 @@ def _matches(key: str, label: str) -> tuple[list[dict], int]:
     )
     with db() as session:
         found = find_merchants(session, actor, text or "", limit=MATCHES)
-    if found.more_than_total:
-        st.caption(t("scale.picker.more_many", shown=len(found.rows), total=f"{found.total:,}"))
-    elif found.total > len(found.rows):
+    if found.total > len(found.rows):
         st.caption(t("scale.picker.more", shown=len(found.rows), total=f"{found.total:,}"))
     elif not found.rows:
         st.caption(t("scale.picker.none"))

@@ -410,29 +410,24 @@ def pipeline(
 
 @dataclass
 class MerchantMatches:
-    """A picker's matches: the first rows by name, and how many match (counted up to `COUNT_MATCHES_UP_TO`)."""
+    """A picker's matches: the first rows by name, and how many merchants match in all."""
 
     rows: list[dict]
     total: int
-    more_than_total: bool
-
-
-COUNT_MATCHES_UP_TO = 1000
 
 
 def find_merchants(session: Session, actor: Actor, text: str, limit: int = 20) -> MerchantMatches:
     """Visible merchants whose name, website, contact or e-mail holds `text`, first by name, for a picker.
 
-    Two statements at any size, both stopping early: the first `limit` rows, and a count that stops after
-    COUNT_MATCHES_UP_TO (a picker needs "more than 1,000", not the exact size of a large list).
+    Two statements at any size: the first `limit` rows (along the name index) and the count; with an empty
+    search the count reads only the partial index of listed merchants.
     """
     now = clock.now()
     conditions = _pipeline_conditions(actor, PipelineFilter(search=text or ""), None, now)
     query = _row_query().where(*conditions).order_by(*_order("name", False)).limit(limit)
     rows = _pipeline_rows(session, query, now)
-    bounded = select(Merchant.id).where(*conditions).limit(COUNT_MATCHES_UP_TO + 1).subquery()
-    counted = session.exec(select(func.count()).select_from(bounded)).one()
-    return MerchantMatches(rows, min(counted, COUNT_MATCHES_UP_TO), counted > COUNT_MATCHES_UP_TO)
+    total = session.exec(select(func.count()).select_from(Merchant).where(*conditions)).one()
+    return MerchantMatches(rows, total)
 
 
 @dataclass
