@@ -1,5 +1,6 @@
 """The engine, sessions and migrations: the one place that owns the database connection."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _engines: dict[str, Engine] = {}
+# Script threads and background workers (mail, simulator notifications) ask for engines at the same time.
+_engines_lock = threading.Lock()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -42,16 +45,22 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def get_engine(url: str) -> Engine:
     """The shared engine for `url`, created once per process."""
-    if url not in _engines:
-        _engines[url] = make_engine(url)
-    return _engines[url]
+    engine = _engines.get(url)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(url)
+            if engine is None:
+                engine = _engines[url] = make_engine(url)
+    return engine
 
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests switch databases)."""
-    for engine in _engines.values():
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
         engine.dispose()
-    _engines.clear()
 
 
 @contextmanager
