@@ -23,4 +23,3 @@ def test_threads_asking_at_once_share_one_engine_per_database(tmp_path):
         assert len(seen) == 16 and len({id(engine) for engine in seen}) == 1
     finally:
         db.dispose_engines()
-
