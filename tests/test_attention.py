@@ -85,10 +85,13 @@ def test_every_item_condition_of_the_process_has_its_sql():
     assert set(attention.CONDITION_SQL) == set(CONDITIONS)
 
 
-def test_waiting_label_names_who_must_act():
-    assert [attention.waiting_label(m, s) for m, s in ((1, 0), (0, 1), (None, None))] == [
+def test_a_turn_number_names_who_must_act():
+    # position * 2, plus 1 when the merchant acts; -1 when no item is open
+    assert [attention.turn_label(turn) for turn in (0, 1, 6, 37, -1)] == [
+        "support",
         "merchant",
         "support",
+        "merchant",
         "nobody",
     ]
 

@@ -236,12 +236,11 @@ def weekly(session: Session, conditions: list, filters: AnalyticsFilter, now: da
 def workload(session: Session, conditions: list, rules: attention.Rules, now: datetime) -> list[dict]:
     """Per support owner: active merchants, who holds the ball for them, and how many are late or idle.
 
-    Grouped by owner and by whose turn it is, so whose turn is asked once per merchant (an expression naming
-    the correlated subquery twice would run it twice), then added up per owner.
+    Grouped by owner and by the turn number, so whose turn is asked once per merchant (an expression naming
+    the correlated subquery twice would run it twice), then named with `attention.turn_label` and added up.
     """
     active = [Merchant.status == "active", *conditions]
-    turn = attention.waiting_turn()
-    whose = case((turn < 0, "nobody"), (turn % 2 == 1, "merchant"), else_="support").label("whose")
+    turn = attention.waiting_turn().label("turn")
     owner = aliased(User)
 
     def count(condition):
@@ -251,7 +250,7 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
         select(
             Merchant.owner_id,
             owner.name,
-            whose,
+            turn,
             func.count(),
             count(attention.over_sla(rules, now)),
             count(attention.idle(rules, now)),
@@ -259,10 +258,10 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
         .select_from(Merchant)
         .outerjoin(owner, col(owner.id) == Merchant.owner_id)
         .where(*active)
-        .group_by(Merchant.owner_id, owner.name, whose)
+        .group_by(Merchant.owner_id, owner.name, turn)
     )
     by_owner: dict[int | None, dict] = {}
-    for owner_id, name, who, total, late, quiet in session.exec(query):
+    for owner_id, name, number, total, late, quiet in session.exec(query):
         row = by_owner.setdefault(
             owner_id,
             {
@@ -278,7 +277,8 @@ def workload(session: Session, conditions: list, rules: attention.Rules, now: da
         row["active"] += total
         row["over_sla"] += late
         row["idle"] += quiet
-        if who in ("support", "merchant"):
+        who = attention.turn_label(number)
+        if who != "nobody":
             row[f"waiting_on_{who}"] += total
     return sorted(by_owner.values(), key=lambda row: (-row["active"], row["owner"] or ""))
 

@@ -133,11 +133,6 @@ def turn_label(turn: int) -> str:
     return "nobody" if turn < 0 else "merchant" if turn % 2 == 1 else "support"
 
 
-def waiting_label(on_merchant, on_support) -> str:
-    """merchant, support or nobody, from the flags of `waiting_on`."""
-    return "merchant" if on_merchant else "support" if on_support else "nobody"
-
-
 def _days(since: datetime, now: datetime) -> float:
     return (now - since).total_seconds() / 86400
 

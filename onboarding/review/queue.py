@@ -52,9 +52,17 @@ class MerchantGroup:
     merchant_name: str
     owner_name: str | None
     stage: int
-    oldest: datetime | None
-    waiting: int
     entries: list[QueueEntry] = field(default_factory=list)
+
+    @property
+    def waiting(self) -> int:
+        """How many of the merchant's items match and wait."""
+        return len(self.entries)
+
+    @property
+    def oldest(self) -> datetime | None:
+        """When the longest-waiting of them was handed in (entries are oldest first)."""
+        return self.entries[0].submitted_at if self.entries else None
 
 
 @dataclass
@@ -178,24 +186,18 @@ def waiting_page(
     page = min(max(1, int(page)), max(1, -(-merchants // per_page)))
     merchant_ids = _merchants_in_order(session, conditions, (page - 1) * per_page, per_page)
     owner = aliased(User)
-    details = {
-        merchant_id: (name, owner_name, stage)
+    found = {
+        merchant_id: MerchantGroup(merchant_id, name, owner_name, stage)
         for merchant_id, name, owner_name, stage in session.exec(
             select(Merchant.id, Merchant.name, owner.name, Merchant.current_stage)
             .outerjoin(owner, col(owner.id) == Merchant.owner_id)
             .where(col(Merchant.id).in_(merchant_ids))
         )
     }
-    names = {merchant_id: details[merchant_id][0] for merchant_id in merchant_ids if merchant_id in details}
-    by_merchant: dict[int, list[QueueEntry]] = {}
+    groups = [found[merchant_id] for merchant_id in merchant_ids if merchant_id in found]
+    names = {group.merchant_id: group.merchant_name for group in groups}
     for entry in _entries(session, conditions, list(names), names):
-        by_merchant.setdefault(entry.merchant_id, []).append(entry)
-    groups = []
-    for merchant_id in names:
-        name, owner_name, stage = details[merchant_id]
-        entries = by_merchant.get(merchant_id, [])
-        oldest = entries[0].submitted_at if entries else None
-        groups.append(MerchantGroup(merchant_id, name, owner_name, stage, oldest, len(entries), entries))
+        found[entry.merchant_id].entries.append(entry)
     return QueuePage(groups, items, merchants, page, per_page)
 
 
